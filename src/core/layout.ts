@@ -1,0 +1,466 @@
+/**
+ * One layout table per structure. Each C structure of a specification is
+ * declared once, as its fields' names, byte offsets and kinds; from that table
+ * come the decoded object type, the whole-struct decoder and encoder (through
+ * typed-binary), a zero-allocation view, the size and offset constants, and
+ * the offset tables of the docs and the command line.
+ *
+ * @module
+ */
+import {
+  BufferReader,
+  BufferWriter,
+  Schema,
+  object,
+  u16 as tbU16,
+  u32 as tbU32,
+  u8 as tbU8,
+  u8Array as tbU8Array,
+  type ISerialInput,
+  type ISerialOutput,
+  type IMeasurer,
+  Measurer,
+  MaxValue,
+} from 'typed-binary';
+import { BootprotoError, type Format } from './errors.js';
+
+/** The kinds of field a layout holds. */
+export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'bytes';
+
+/** One field of a layout table. */
+export interface Field<K extends FieldKind = FieldKind> {
+  readonly kind: K;
+  /** Byte offset from the start of the structure. */
+  readonly offset: number;
+  /** Size in bytes. */
+  readonly length: number;
+  /** The specification's name, when it is not the snake_case of the key. */
+  readonly spec?: string;
+  /** Names of the values of an enumerated field (`type` → `XEN_HVM_MEMMAP_TYPE_RAM`). */
+  readonly values?: Readonly<Record<number, string>>;
+  /** Names of the bits of a flags field (`SIF_PRIVILEGED` → `1 << 0`). */
+  readonly flags?: Readonly<Record<string, number>>;
+}
+
+/** Options of a field: its spec name when not derivable, and value or flag names. */
+export interface FieldOptions {
+  spec?: string;
+  values?: Readonly<Record<number, string>>;
+  flags?: Readonly<Record<string, number>>;
+}
+
+function field<K extends FieldKind>(kind: K, offset: number, length: number, options?: FieldOptions): Field<K> {
+  return { kind, offset, length, ...options };
+}
+
+/** An unsigned 8-bit field at `offset`. */
+export const u8 = (offset: number, options?: FieldOptions): Field<'u8'> => field('u8', offset, 1, options);
+/** An unsigned 16-bit field at `offset`. */
+export const u16 = (offset: number, options?: FieldOptions): Field<'u16'> => field('u16', offset, 2, options);
+/** An unsigned 32-bit field at `offset`. */
+export const u32 = (offset: number, options?: FieldOptions): Field<'u32'> => field('u32', offset, 4, options);
+/** An unsigned 64-bit field at `offset`; decoded as `bigint`. */
+export const u64 = (offset: number, options?: FieldOptions): Field<'u64'> => field('u64', offset, 8, options);
+/** `length` raw bytes at `offset`; decoded as a `Uint8Array` copy. */
+export const bytes = (offset: number, length: number, options?: FieldOptions): Field<'bytes'> =>
+  field('bytes', offset, length, options);
+
+/** A layout's fields, keyed by the camelCased spec name. */
+export type Fields = Readonly<Record<string, Field>>;
+
+/** The decoded value of one field. */
+export type FieldValue<F extends Field> = F extends Field<'u64'> ? bigint : F extends Field<'bytes'> ? Uint8Array : number;
+
+/** The decoded object of a layout: a plain object, spec names camelCased, `bigint` for 64-bit fields. */
+export type Decoded<F extends Fields> = { -readonly [K in keyof F]: FieldValue<F[K]> };
+
+/** A structure's layout table, with its derived facts. */
+export interface Layout<F extends Fields = Fields> {
+  /** The specification's name of the structure, such as `hvm_start_info`. */
+  readonly name: string;
+  /** The format it belongs to. */
+  readonly format: Format;
+  /** Its size in bytes. */
+  readonly size: number;
+  /** Byte order of its multi-byte fields. */
+  readonly littleEndian: boolean;
+  /** The fields, in offset order. */
+  readonly fields: F;
+  /** The keys of {@link Layout.fields} in offset order. */
+  readonly order: readonly string[];
+}
+
+/** What {@link defineLayout} takes. */
+export interface LayoutDefinition<F extends Fields> {
+  name: string;
+  format: Format;
+  size: number;
+  /** Defaults to true: every x86 and EFI structure is little-endian; the FDT is big-endian. */
+  littleEndian?: boolean;
+  fields: F;
+}
+
+/** The spec's name of a field: its `spec` option, or the snake_case of its key. */
+export function specName(key: string, f: Field): string {
+  return f.spec ?? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * Declares a structure. Checks, once at load, that the fields cover every
+ * byte from 0 to `size` exactly once (padding and reserved fields included),
+ * so that a wrong offset in a table is found the first time the module loads.
+ */
+export function defineLayout<const F extends Fields>(def: LayoutDefinition<F>): Layout<F> {
+  const order = Object.keys(def.fields).sort(
+    (a, b) => (def.fields[a] as Field).offset - (def.fields[b] as Field).offset,
+  );
+  let next = 0;
+  for (const key of order) {
+    const f = def.fields[key] as Field;
+    if (f.offset !== next) {
+      throw new Error(`layout ${def.name}: field ${key} at ${f.offset}, expected ${next} (gap or overlap)`);
+    }
+    next += f.length;
+  }
+  if (next !== def.size) throw new Error(`layout ${def.name}: fields end at ${next}, size is ${def.size}`);
+  return { name: def.name, format: def.format, size: def.size, littleEndian: def.littleEndian ?? true, fields: def.fields, order };
+}
+
+// ---------------------------------------------------------------------------
+// typed-binary schemas (kept private: typed-binary types stay out of the .d.ts)
+
+class U64Schema extends Schema<bigint> {
+  read(input: ISerialInput): bigint {
+    const a = BigInt(input.readUint32());
+    const b = BigInt(input.readUint32());
+    return input.endianness === 'little' ? (b << 32n) | a : (a << 32n) | b;
+  }
+  write(output: ISerialOutput, value: bigint): void {
+    const lo = Number(value & 0xffffffffn);
+    const hi = Number(value >> 32n);
+    if (output.endianness === 'little') {
+      output.writeUint32(lo);
+      output.writeUint32(hi);
+    } else {
+      output.writeUint32(hi);
+      output.writeUint32(lo);
+    }
+  }
+  measure(_value: bigint | typeof MaxValue, measurer: IMeasurer = new Measurer()): IMeasurer {
+    return measurer.add(8);
+  }
+}
+const tbU64 = new U64Schema();
+
+interface WholeSchema {
+  read(input: ISerialInput): Record<string, unknown>;
+  write(output: ISerialOutput, value: Record<string, unknown>): void;
+}
+
+const schemas = new WeakMap<Layout, WholeSchema>();
+
+function schemaOf(layout: Layout): WholeSchema {
+  let s = schemas.get(layout);
+  if (s === undefined) {
+    const props: Record<string, Schema<unknown>> = {};
+    for (const key of layout.order) {
+      const f = layout.fields[key] as Field;
+      props[key] = (
+        f.kind === 'u8' ? tbU8 : f.kind === 'u16' ? tbU16 : f.kind === 'u32' ? tbU32 : f.kind === 'u64' ? tbU64 : tbU8Array(f.length)
+      ) as Schema<unknown>;
+    }
+    s = object(props) as unknown as WholeSchema;
+    schemas.set(layout, s);
+  }
+  return s;
+}
+
+/** Checks that `size` bytes at `offset` lie within `bytes`; throws `TRUNCATED` naming the structure if not. */
+export function checkSpan(layout: Pick<Layout, 'name' | 'format'>, bytes: Uint8Array, offset: number, size: number): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
+    throw new BootprotoError({
+      code: 'OUT_OF_BOUNDS',
+      format: layout.format,
+      structure: layout.name,
+      offset,
+      reason: `offset ${offset} is outside the ${bytes.length} bytes given`,
+    });
+  }
+  if (bytes.length - offset < size) {
+    throw new BootprotoError({
+      code: 'TRUNCATED',
+      format: layout.format,
+      structure: layout.name,
+      offset,
+      reason: `needs ${size} bytes, only ${bytes.length - offset} remain`,
+    });
+  }
+}
+
+/**
+ * Decodes a whole structure into a plain object. Reads only within `bytes`
+ * (the caller's window); throws {@link BootprotoError} `TRUNCATED` if the
+ * structure does not fit.
+ */
+export function decodeLayout<F extends Fields>(layout: Layout<F>, bytes: Uint8Array, offset = 0): Decoded<F> {
+  checkSpan(layout, bytes, offset, layout.size);
+  const reader = new BufferReader(bytes.buffer, {
+    byteOffset: bytes.byteOffset + offset,
+    endianness: layout.littleEndian ? 'little' : 'big',
+  });
+  return schemaOf(layout).read(reader) as Decoded<F>;
+}
+
+const LIMITS: Record<Exclude<FieldKind, 'bytes'>, number> = { u8: 0xff, u16: 0xffff, u32: 0xffffffff, u64: 0 };
+
+function checkValue(layout: Layout, key: string, f: Field, value: unknown): void {
+  let ok: boolean;
+  if (f.kind === 'u64') ok = typeof value === 'bigint' && value >= 0n && value <= 0xffffffffffffffffn;
+  else if (f.kind === 'bytes') ok = value instanceof Uint8Array && value.length === f.length;
+  else ok = typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= LIMITS[f.kind];
+  if (!ok) {
+    throw new BootprotoError({
+      code: 'BAD_VALUE',
+      format: layout.format,
+      structure: layout.name,
+      field: specName(key, f),
+      offset: f.offset,
+      reason: `${String(value)} does not fit a ${f.kind === 'bytes' ? `${f.length}-byte field` : f.kind}`,
+    });
+  }
+}
+
+/**
+ * Encodes a structure. Writes into `into` at `offset` when given (the
+ * caller's fixed buffer), else into a new buffer of the structure's size.
+ * Throws `BAD_VALUE` naming the field if a value does not fit it.
+ */
+export function encodeLayout<F extends Fields>(
+  layout: Layout<F>,
+  value: Decoded<F>,
+  into?: Uint8Array,
+  offset = 0,
+): Uint8Array {
+  const out = into ?? new Uint8Array(layout.size + offset);
+  checkSpan(layout, out, offset, layout.size);
+  const record = value as Record<string, unknown>;
+  for (const key of layout.order) checkValue(layout, key, layout.fields[key] as Field, record[key]);
+  const writer = new BufferWriter(out.buffer, {
+    byteOffset: out.byteOffset + offset,
+    endianness: layout.littleEndian ? 'little' : 'big',
+  });
+  schemaOf(layout).write(writer, record);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Zero-allocation views
+
+/** The value a view's getter returns for a field: `number` (u64 exact, or a `LIMIT` error), or a subarray for bytes. */
+export type ViewValue<F extends Field> = F extends Field<'bytes'> ? Uint8Array : number;
+
+type U64Keys<F extends Fields> = { [K in keyof F]: F[K] extends Field<'u64'> ? K & string : never }[keyof F];
+
+/** What every view has beside its field getters. */
+export interface ViewBase<F extends Fields> {
+  /** The layout this view reads. */
+  readonly layout: Layout<F>;
+  /** The caller's bytes; reads never leave them. */
+  readonly buffer: Uint8Array;
+  /** Where the structure starts within {@link ViewBase.buffer}. */
+  readonly byteOffset: number;
+  /** Moves the view to another structure of the same kind; returns the view itself (no allocation). */
+  at(offset: number): this;
+  /** Decodes the structure under the view into a plain object. */
+  decode(): Decoded<F>;
+}
+
+/**
+ * A zero-allocation view of a structure: one getter per field, reading the
+ * caller's bytes at the moment of the call. A 64-bit field `x` has `x`
+ * (an exact `number`, or a `LIMIT` error above 2^53 − 1), `xBig` (a
+ * `bigint`, which allocates) and `xLo`/`xHi` (its 32-bit halves).
+ */
+export type View<F extends Fields> = ViewBase<F> & { readonly [K in keyof F]: ViewValue<F[K]> } & {
+  readonly [K in U64Keys<F> as `${K}Big`]: bigint;
+} & { readonly [K in U64Keys<F> as `${K}Lo` | `${K}Hi`]: number };
+
+interface ViewState {
+  layout: Layout;
+  buffer: Uint8Array;
+  byteOffset: number;
+  dv: DataView;
+}
+
+type ViewCtor = new (buffer: Uint8Array, offset: number) => ViewState;
+const viewClasses = new WeakMap<Layout, ViewCtor>();
+
+function tooBig(layout: Layout, key: string, f: Field, at: number): BootprotoError {
+  return new BootprotoError({
+    code: 'LIMIT',
+    format: layout.format,
+    structure: layout.name,
+    field: specName(key, f),
+    offset: at,
+    reason: 'value exceeds 2^53 - 1; read it with the Big accessor',
+  });
+}
+
+function viewClass(layout: Layout): ViewCtor {
+  const existing = viewClasses.get(layout);
+  if (existing !== undefined) return existing;
+  const size = layout.size;
+  const le = layout.littleEndian;
+  class StructView implements ViewState {
+    layout: Layout;
+    buffer: Uint8Array;
+    byteOffset: number;
+    dv: DataView;
+    constructor(buffer: Uint8Array, offset: number) {
+      this.layout = layout;
+      this.buffer = buffer;
+      this.dv = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      this.byteOffset = 0;
+      this.at(offset);
+    }
+    at(offset: number): this {
+      if (!(offset >= 0 && offset + size <= this.buffer.length && Number.isInteger(offset))) {
+        checkSpan(layout, this.buffer, offset, size);
+      }
+      this.byteOffset = offset;
+      return this;
+    }
+    decode(): Record<string, unknown> {
+      return decodeLayout(layout, this.buffer, this.byteOffset);
+    }
+  }
+  const proto = StructView.prototype as unknown as object;
+  for (const key of layout.order) {
+    const f = layout.fields[key] as Field;
+    const o = f.offset;
+    const define = (name: string, get: (this: ViewState) => unknown): void => {
+      Object.defineProperty(proto, name, { get, enumerable: true, configurable: false });
+    };
+    switch (f.kind) {
+      case 'u8':
+        define(key, function () {
+          return this.dv.getUint8(this.byteOffset + o);
+        });
+        break;
+      case 'u16':
+        define(key, function () {
+          return this.dv.getUint16(this.byteOffset + o, le);
+        });
+        break;
+      case 'u32':
+        define(key, function () {
+          return this.dv.getUint32(this.byteOffset + o, le);
+        });
+        break;
+      case 'u64': {
+        const loAt = le ? o : o + 4;
+        const hiAt = le ? o + 4 : o;
+        define(key, function () {
+          const hi = this.dv.getUint32(this.byteOffset + hiAt, le);
+          if (hi > 0x1fffff) throw tooBig(layout, key, f, this.byteOffset + o);
+          return hi * 0x100000000 + this.dv.getUint32(this.byteOffset + loAt, le);
+        });
+        define(`${key}Big`, function () {
+          return this.dv.getBigUint64(this.byteOffset + o, le);
+        });
+        define(`${key}Lo`, function () {
+          return this.dv.getUint32(this.byteOffset + loAt, le);
+        });
+        define(`${key}Hi`, function () {
+          return this.dv.getUint32(this.byteOffset + hiAt, le);
+        });
+        break;
+      }
+      case 'bytes': {
+        const n = f.length;
+        define(key, function () {
+          return this.buffer.subarray(this.byteOffset + o, this.byteOffset + o + n);
+        });
+        break;
+      }
+    }
+  }
+  viewClasses.set(layout, StructView);
+  return StructView;
+}
+
+/**
+ * A view of the structure at `offset` in the caller's `bytes`. Reads are
+ * bounded to `bytes`: a view that does not fit throws `TRUNCATED` at once.
+ * Reuse one view with {@link ViewBase.at} to walk a table without allocating.
+ */
+export function viewLayout<F extends Fields>(layout: Layout<F>, bytes: Uint8Array, offset = 0): View<F> {
+  const Ctor = viewClass(layout);
+  return new Ctor(bytes, offset) as unknown as View<F>;
+}
+
+/** The byte offset of each field, keyed like the layout's fields. */
+export function offsetsOf<F extends Fields>(layout: Layout<F>): { readonly [K in keyof F]: number } {
+  const out: Record<string, number> = {};
+  for (const key of layout.order) out[key] = (layout.fields[key] as Field).offset;
+  return out as { readonly [K in keyof F]: number };
+}
+
+/**
+ * A table of same-sized structures (a memory map, a module list) read
+ * through one reused view: `table.get(i)` moves the view and returns it, so
+ * a walk allocates nothing. The whole table is checked to fit when created.
+ */
+export interface TableView<F extends Fields> {
+  /** The number of entries. */
+  readonly count: number;
+  /** Bytes from one entry to the next (at least the layout's size). */
+  readonly stride: number;
+  /** The shared view moved to entry `index` (checked against `count`). */
+  get(index: number): View<F>;
+  /** Decodes every entry into plain objects. */
+  decodeAll(): Decoded<F>[];
+}
+
+/** Views `count` entries of `layout` starting at `offset`, `stride` bytes apart. */
+export function viewTable<F extends Fields>(
+  layout: Layout<F>,
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  stride: number = layout.size,
+): TableView<F> {
+  if (!Number.isSafeInteger(count) || count < 0 || stride < layout.size) {
+    throw new BootprotoError({
+      code: 'BAD_VALUE',
+      format: layout.format,
+      structure: layout.name,
+      offset,
+      reason: `bad table shape: ${count} entries of stride ${stride}`,
+    });
+  }
+  const span = count === 0 ? 0 : (count - 1) * stride + layout.size;
+  checkSpan(layout, bytes, offset, span);
+  const view = count === 0 ? undefined : viewLayout(layout, bytes, offset);
+  return {
+    count,
+    stride,
+    get(index: number): View<F> {
+      if (view === undefined || !(index >= 0 && index < count)) {
+        throw new BootprotoError({
+          code: 'OUT_OF_BOUNDS',
+          format: layout.format,
+          structure: layout.name,
+          offset,
+          reason: `entry ${index} of a table of ${count}`,
+        });
+      }
+      return view.at(offset + index * stride);
+    },
+    decodeAll(): Decoded<F>[] {
+      const out: Decoded<F>[] = [];
+      for (let i = 0; i < count; i++) out.push(decodeLayout(layout, bytes, offset + i * stride));
+      return out;
+    },
+  };
+}

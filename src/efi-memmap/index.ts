@@ -1,0 +1,7 @@
+/**
+ * Not built yet: see the project's issues. This entry point exists so that
+ * the subpath export `bootproto/efi-memmap` resolves.
+ *
+ * @module
+ */
+export {};

@@ -1,0 +1,7 @@
+/**
+ * Not built yet: see the project's issues. This entry point exists so that
+ * the subpath export `bootproto/fdt` resolves.
+ *
+ * @module
+ */
+export {};
