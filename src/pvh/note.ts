@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { BootprotoError, elfNotes, readElfHeader, type ElfNote, type NoteSource } from '../core/index.js';
+import { BootprotoError, elfNotes, problemFromError, readElfHeader, type ElfNote, type NoteSource, type Problem } from '../core/index.js';
 
 /** `XEN_ELFNOTE_PHYS32_ENTRY`. */
 export const XEN_ELFNOTE_PHYS32_ENTRY = 18;
@@ -79,4 +79,28 @@ export function encodePvhNote(entry: bigint, descSize: 4 | 8 = 4, littleEndian =
   if (descSize === 4) dv.setUint32(16, Number(BigInt.asUintN(32, entry)), littleEndian);
   else dv.setBigUint64(16, BigInt.asUintN(64, entry), littleEndian);
   return out;
+}
+
+/**
+ * Validates an image as a PVH kernel: an ELF whose `XEN_ELFNOTE_PHYS32_ENTRY`
+ * note exists (error `NOT_FOUND`), has a 4- or 8-byte descriptor (error
+ * `BAD_VALUE`) and sits in a `PT_NOTE` segment, where QEMU looks (warning
+ * `NOTE_NOT_IN_SEGMENT`). Malformed ELF is reported, never thrown.
+ */
+export function validatePvhEntry(file: Uint8Array): Problem[] {
+  let note: PvhEntryNote | undefined;
+  try {
+    note = findPvhEntry(file);
+  } catch (e) {
+    if (e instanceof BootprotoError) return [problemFromError(e)];
+    throw e;
+  }
+  const where = { format: 'pvh' as const, structure: 'XEN_ELFNOTE_PHYS32_ENTRY' };
+  if (note === undefined) {
+    return [{ severity: 'error', code: 'NOT_FOUND', ...where, offset: 0, message: 'no XEN_ELFNOTE_PHYS32_ENTRY note: not a PVH kernel' }];
+  }
+  if (!note.sources.includes('segment')) {
+    return [{ severity: 'warning', code: 'NOTE_NOT_IN_SEGMENT', ...where, offset: note.offset, message: 'the note is only in an SHT_NOTE section; loaders that read PT_NOTE segments (QEMU) will not find it' }];
+  }
+  return [];
 }

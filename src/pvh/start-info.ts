@@ -75,7 +75,7 @@ export const XEN_HVM_MEMMAP_TYPES: Readonly<Record<number, string>> = {
 };
 
 const V0_FIELDS = {
-  magic: u32(0),
+  magic: u32(0, { values: { [XEN_HVM_START_MAGIC_VALUE]: 'XEN_HVM_START_MAGIC_VALUE' } }),
   version: u32(4),
   flags: u32(8, { flags: SIF_FLAGS }),
   nrModules: u32(12),

@@ -1,0 +1,225 @@
+/**
+ * `bootproto`: the command line. The only code of the package that uses
+ * Node's APIs; everything it decodes goes through the library's public API.
+ *
+ * Exit codes: 0 success; 1 `validate` found errors; 2 usage error or
+ * unreadable input.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BootprotoError, createPhysicalMemory, hasErrors, toJson, type MemoryRegion } from '../core/index.js';
+import { detectFormat } from '../detect.js';
+import { STRUCTS, inspectPvhElf, type Inspection } from './formats.js';
+import { renderProblems } from './render.js';
+
+const HELP: Record<string, string> = {
+  main: `bootproto — read and check boot protocol structures
+
+Usage:
+  bootproto inspect FILE [--json]
+  bootproto inspect --as STRUCT [--at ADDR] (FILE | --load FILE@PADDR [--load FILE@PADDR …]) [--json]
+  bootproto validate …            same inputs as inspect; prints every problem
+  bootproto samples [MANIFEST]    inspects the bundled sample images
+  bootproto help [COMMAND]
+
+Structures (--as):
+${STRUCTS.map((s) => `  ${s.name.padEnd(18)} ${s.summary}`).join('\n')}
+
+Exit codes: 0 ok, 1 validate found errors, 2 usage error or unreadable input.
+`,
+  inspect: `bootproto inspect — detect the format and print what it holds
+
+  bootproto inspect FILE [--json]
+      Detects the format (ELF with a PVH note, raw hvm_start_info) and decodes it.
+  bootproto inspect --as STRUCT --at PADDR --load FILE@PADDR [--load FILE@PADDR …] [--json]
+      Builds physical memory from dumped regions (each FILE's bytes placed at
+      PADDR) and decodes STRUCT at PADDR, following its pointers.
+  bootproto inspect --as STRUCT [--at OFFSET] FILE [--json]
+      Decodes STRUCT at OFFSET of FILE without following pointers.
+
+  --json   machine-readable output; 64-bit values as "0x…" strings.
+`,
+  validate: `bootproto validate — check a structure and print every problem
+
+  Same inputs as inspect. Exit 0 when no error was found (warnings allowed),
+  1 when at least one error was found, 2 when the input cannot be read.
+`,
+  samples: `bootproto samples [MANIFEST]
+
+  Inspects every sample listed in MANIFEST (default: the package's
+  samples/manifest.json): the bundled images of each format.
+`,
+};
+
+class UsageError extends Error {}
+
+interface Options {
+  command: string;
+  files: string[];
+  as?: string;
+  at?: bigint;
+  loads: { file: string; paddr: bigint }[];
+  json: boolean;
+  help: boolean;
+}
+
+function parseNumber(text: string, what: string): bigint {
+  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) throw new UsageError(`${what}: "${text}" is not a number (decimal or 0x hexadecimal)`);
+  return BigInt(text);
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { command: argv[0] ?? 'help', files: [], loads: [], json: false, help: false };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') o.json = true;
+    else if (a === '--help' || a === '-h') o.help = true;
+    else if (a === '--as') o.as = value();
+    else if (a === '--at') o.at = parseNumber(value(), '--at');
+    else if (a === '--load') {
+      const v = value();
+      const at = v.lastIndexOf('@');
+      if (at <= 0) throw new UsageError(`--load takes FILE@PADDR, got "${v}"`);
+      o.loads.push({ file: v.slice(0, at), paddr: parseNumber(v.slice(at + 1), '--load') });
+    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else o.files.push(a);
+  }
+  return o;
+}
+
+function readInput(file: string): Uint8Array {
+  try {
+    if (statSync(file).isDirectory()) throw new UsageError(`${file} is a directory`);
+    const b = readFileSync(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+function inspectInput(o: Options): Inspection {
+  if (o.as !== undefined) {
+    const handler = STRUCTS.find((s) => s.name === o.as);
+    if (handler === undefined) throw new UsageError(`unknown structure "${o.as}"; known: ${STRUCTS.map((s) => s.name).join(', ')}`);
+    if (o.loads.length > 0) {
+      if (o.at === undefined) throw new UsageError('--load needs --at PADDR: where the structure is');
+      const regions: MemoryRegion[] = o.loads.map((l) => ({ paddr: l.paddr, bytes: readInput(l.file), label: l.file }));
+      return handler.fromMemory(createPhysicalMemory(regions), o.at);
+    }
+    const file = o.files[0];
+    if (file === undefined) throw new UsageError('give a FILE or --load FILE@PADDR');
+    return handler.fromBytes(readInput(file), Number(o.at ?? 0n));
+  }
+  const file = o.files[0];
+  if (file === undefined) throw new UsageError('give a FILE (or --as STRUCT with --load)');
+  const bytes = readInput(file);
+  const format = detectFormat(bytes);
+  switch (format) {
+    case 'pvh-elf':
+    case 'elf':
+      return inspectPvhElf(bytes);
+    case 'pvh-start-info':
+      return (STRUCTS.find((s) => s.name === 'pvh-start-info') as (typeof STRUCTS)[number]).fromBytes(bytes, 0);
+    default:
+      throw new UsageError(`${file}: unrecognised format; name the structure with --as (${STRUCTS.map((s) => s.name).join(', ')})`);
+  }
+}
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function runInspect(o: Options, validate: boolean): number {
+  const result = inspectInput(o);
+  if (validate) {
+    if (o.json) print(toJson({ problems: result.problems }));
+    else {
+      const lines: string[] = [];
+      renderProblems(lines, result.problems);
+      print(lines.join('\n'));
+    }
+    return hasErrors(result.problems) ? 1 : 0;
+  }
+  if (o.json) print(toJson(result.json));
+  else {
+    const lines = [...result.lines];
+    renderProblems(lines, result.problems);
+    print(lines.join('\n'));
+  }
+  return 0;
+}
+
+interface Sample {
+  title: string;
+  args: string[];
+}
+
+function runSamples(o: Options): number {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const manifest = resolve(o.files[0] ?? join(here, '..', '..', 'samples', 'manifest.json'));
+  const base = dirname(manifest);
+  let samples: Sample[];
+  try {
+    samples = JSON.parse(readFileSync(manifest, 'utf8')) as Sample[];
+  } catch (e) {
+    throw new UsageError(`cannot read the sample manifest ${manifest}: ${(e as Error).message}`);
+  }
+  for (const s of samples) {
+    // Paths in the manifest are relative to it: FILE, and FILE in FILE@PADDR.
+    const args = s.args.map((a, i) => {
+      if (a.startsWith('-')) return a;
+      const prev = s.args[i - 1];
+      if (prev === '--load') {
+        const at = a.lastIndexOf('@');
+        return `${join(base, a.slice(0, at))}${a.slice(at)}`;
+      }
+      if (prev === '--as' || prev === '--at') return a;
+      return join(base, a);
+    });
+    print(`\n=== ${s.title}\n$ bootproto ${s.args.join(' ')}\n`);
+    runInspect(parseArgs(args), false);
+  }
+  return 0;
+}
+
+/** Runs the command line on `argv` (without `node` and the script); returns the exit code. */
+export function main(argv: readonly string[]): number {
+  let o: Options;
+  try {
+    o = parseArgs(argv);
+    if (o.help || o.command === 'help' || o.command === '--help' || o.command === '-h') {
+      const topic = o.command === 'help' ? (o.files[0] ?? 'main') : o.command;
+      print(HELP[topic] ?? HELP['main'] ?? '');
+      return 0;
+    }
+    switch (o.command) {
+      case 'inspect':
+        return runInspect(o, false);
+      case 'validate':
+        return runInspect(o, true);
+      case 'samples':
+        return runSamples(o);
+      default:
+        throw new UsageError(`unknown command "${o.command}"; try bootproto help`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`bootproto: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof BootprotoError) {
+      process.stderr.write(`bootproto: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,67 @@
+/**
+ * Human output of the command line: an aligned tree with byte offsets (or
+ * physical addresses), spec names, values and named flags, drawn from the
+ * layout tables so that it never repeats an offset.
+ */
+import type { Field, Layout, Problem } from '../core/index.js';
+import { formatProblem, hex, specName } from '../core/index.js';
+
+/** Lines of text, built up by the renderers. */
+export type Lines = string[];
+
+function describeValue(f: Field, value: unknown): string {
+  if (value instanceof Uint8Array) {
+    return Array.from(value.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join(' ') + (value.length > 32 ? ' …' : '');
+  }
+  if (typeof value !== 'number' && typeof value !== 'bigint') return String(value);
+  let text = f.kind === 'u8' || (typeof value === 'number' && value < 10) ? String(value) : hex(value);
+  if (f.values !== undefined && typeof value === 'number') text += `  ${f.values[value] ?? 'unknown'}`;
+  if (f.flags !== undefined) {
+    const v = BigInt(value);
+    const names = Object.entries(f.flags)
+      .filter(([, bit]) => (v & BigInt(bit)) !== 0n)
+      .map(([name]) => name);
+    const known = Object.values(f.flags).reduce((a, b) => a | BigInt(b), 0n);
+    if ((v & ~known) !== 0n) names.push(hex(v & ~known));
+    if (names.length > 0) text += `  ${names.join(' | ')}`;
+  }
+  return text;
+}
+
+/**
+ * Renders one decoded structure: a heading with its address and size, then
+ * one line per field with its offset, spec name and value.
+ */
+export function renderStruct(out: Lines, indent: string, title: string, layout: Layout, value: object, at?: bigint): void {
+  const where = at === undefined ? '' : ` @ ${hex(at)}`;
+  out.push(`${indent}${title}${where} (${layout.size} bytes)`);
+  const record = value as Record<string, unknown>;
+  const present = layout.order.filter((k) => record[k] !== undefined);
+  const width = Math.max(...present.map((k) => specName(k, layout.fields[k] as Field).length));
+  for (const key of present) {
+    const f = layout.fields[key] as Field;
+    out.push(`${indent}  +0x${f.offset.toString(16).padStart(2, '0')} ${specName(key, f).padEnd(width)}  ${describeValue(f, record[key])}`);
+  }
+}
+
+/** Renders problems, or "problems: none". */
+export function renderProblems(out: Lines, problems: readonly Problem[]): void {
+  if (problems.length === 0) {
+    out.push('problems: none');
+    return;
+  }
+  out.push(`problems: ${problems.length}`);
+  for (const p of problems) out.push(`  ${formatProblem(p)}`);
+}
+
+/** Formats a byte count as B, KiB, MiB or GiB. */
+export function humanSize(n: bigint): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = Number(n);
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
