@@ -3,7 +3,7 @@
  * one per detected file format. Each module adds its entries here.
  */
 import type { PhysicalMemory, Problem } from '../core/index.js';
-import { hex } from '../core/index.js';
+import { BootprotoError, hasErrors, hex } from '../core/index.js';
 import {
   HVM_MEMMAP_TABLE_ENTRY,
   HVM_MODLIST_ENTRY,
@@ -25,6 +25,8 @@ export interface Inspection {
   json: Record<string, unknown>;
   lines: Lines;
   problems: Problem[];
+  /** True when the input could not be decoded whole (the problems say why). */
+  incomplete?: boolean;
 }
 
 /** A structure that `--as` names. */
@@ -66,7 +68,14 @@ const pvhStartInfo: StructHandler = {
   summary: 'Xen PVH hvm_start_info and everything it points to',
   fromMemory(memory, paddr) {
     const problems = validateHandoff(memory, paddr);
-    const handoff = decodeHandoff(memory, paddr);
+    let handoff: PvhHandoff;
+    try {
+      handoff = decodeHandoff(memory, paddr);
+    } catch (e) {
+      // What cannot be decoded has been reported by the validator: show that.
+      if (!(e instanceof BootprotoError) || !hasErrors(problems)) throw e;
+      return { json: { format: 'pvh-start-info', handoff: null, problems }, lines: ['hvm_start_info: not decodable (see problems)'], problems, incomplete: true };
+    }
     return { json: { format: 'pvh-start-info', handoff, problems }, lines: renderHandoff(handoff, problems), problems };
   },
   fromBytes(bytes, offset) {

@@ -2,7 +2,8 @@
  * `bootproto`: the command line. The only code of the package that uses
  * Node's APIs; everything it decodes goes through the library's public API.
  *
- * Exit codes: 0 success; 1 `validate` found errors; 2 usage error or
+ * Exit codes: 0 success; 1 `validate` found errors (or `inspect` could not
+ * decode the whole input); 2 usage error or
  * unreadable input.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -26,7 +27,8 @@ Usage:
 Structures (--as):
 ${STRUCTS.map((s) => `  ${s.name.padEnd(18)} ${s.summary}`).join('\n')}
 
-Exit codes: 0 ok, 1 validate found errors, 2 usage error or unreadable input.
+Exit codes: 0 ok; 1 validate found errors, or inspect could not decode the whole
+input (the problems say why); 2 usage error or unreadable input.
 `,
   inspect: `bootproto inspect — detect the format and print what it holds
 
@@ -153,7 +155,7 @@ function runInspect(o: Options, validate: boolean): number {
     renderProblems(lines, result.problems);
     print(lines.join('\n'));
   }
-  return 0;
+  return result.incomplete ? 1 : 0;
 }
 
 interface Sample {

@@ -14,7 +14,7 @@ function describeValue(f: Field, value: unknown): string {
     return Array.from(value.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join(' ') + (value.length > 32 ? ' …' : '');
   }
   if (typeof value !== 'number' && typeof value !== 'bigint') return String(value);
-  let text = f.kind === 'u8' || (typeof value === 'number' && value < 10) ? String(value) : hex(value);
+  let text = f.kind === 'u8' || value < 10 ? String(value) : hex(value);
   if (f.values !== undefined && typeof value === 'number') text += `  ${f.values[value] ?? 'unknown'}`;
   if (f.flags !== undefined) {
     const v = BigInt(value);
