@@ -1,0 +1,504 @@
+/**
+ * `struct boot_params`, the 4096-byte "zero page"
+ * (`arch/x86/include/uapi/asm/bootparam.h`, `Documentation/arch/x86/zero-page.rst`),
+ * and the structures it embeds: `screen_info` (`uapi/linux/screen_info.h`),
+ * `apm_bios_info` (`uapi/linux/apm_bios.h`), `ist_info` (`asm/ist.h`),
+ * `sys_desc_table`, `olpc_ofw_header`, `edid_info` (`video/edid.h`),
+ * `efi_info`, `boot_e820_entry` and `edd_info`/`edd_device_params`
+ * (`uapi/linux/edd.h`).
+ *
+ * @module
+ */
+import {
+  BootprotoError,
+  bytes,
+  decodeLayout,
+  defineLayout,
+  encodeLayout,
+  u16,
+  u32,
+  u64,
+  u8,
+  viewLayout,
+  viewTable,
+  type Decoded,
+  type TableView,
+  type View,
+} from '../core/index.js';
+import {
+  E820_MAX_ENTRIES_ZEROPAGE,
+  E820_TYPES,
+  EDDMAXNR,
+  EDD_MBR_SIG_MAX,
+  EFI32_LOADER_SIGNATURE,
+  EFI64_LOADER_SIGNATURE,
+} from './constants.js';
+import { SETUP_HEADER, type SetupHeaderFull } from './setup-header.js';
+
+/** `struct screen_info` (packed, 64 bytes). */
+export const SCREEN_INFO = defineLayout({
+  name: 'screen_info',
+  format: 'linux',
+  size: 0x40,
+  fields: {
+    origX: u8(0x00),
+    origY: u8(0x01),
+    extMemK: u16(0x02),
+    origVideoPage: u16(0x04),
+    origVideoMode: u8(0x06),
+    origVideoCols: u8(0x07),
+    flags: u8(0x08),
+    unused2: u8(0x09),
+    origVideoEgaBx: u16(0x0a),
+    unused3: u16(0x0c),
+    origVideoLines: u8(0x0e),
+    origVideoIsVga: u8(0x0f, { spec: 'orig_video_isVGA' }),
+    origVideoPoints: u16(0x10),
+    lfbWidth: u16(0x12),
+    lfbHeight: u16(0x14),
+    lfbDepth: u16(0x16),
+    lfbBase: u32(0x18),
+    lfbSize: u32(0x1c),
+    clMagic: u16(0x20),
+    clOffset: u16(0x22),
+    lfbLinelength: u16(0x24),
+    redSize: u8(0x26),
+    redPos: u8(0x27),
+    greenSize: u8(0x28),
+    greenPos: u8(0x29),
+    blueSize: u8(0x2a),
+    bluePos: u8(0x2b),
+    rsvdSize: u8(0x2c),
+    rsvdPos: u8(0x2d),
+    vesapmSeg: u16(0x2e),
+    vesapmOff: u16(0x30),
+    pages: u16(0x32),
+    vesaAttributes: u16(0x34),
+    capabilities: u32(0x36),
+    extLfbBase: u32(0x3a),
+    reserved: bytes(0x3e, 2, { spec: '_reserved' }),
+  },
+});
+
+/** `struct apm_bios_info` (20 bytes). */
+export const APM_BIOS_INFO = defineLayout({
+  name: 'apm_bios_info',
+  format: 'linux',
+  size: 20,
+  fields: {
+    version: u16(0),
+    cseg: u16(2),
+    offset: u32(4),
+    cseg16: u16(8, { spec: 'cseg_16' }),
+    dseg: u16(10),
+    flags: u16(12),
+    csegLen: u16(14),
+    cseg16Len: u16(16, { spec: 'cseg_16_len' }),
+    dsegLen: u16(18),
+  },
+});
+
+/** `struct ist_info` (Intel SpeedStep, 16 bytes). */
+export const IST_INFO = defineLayout({
+  name: 'ist_info',
+  format: 'linux',
+  size: 16,
+  fields: { signature: u32(0), command: u32(4), event: u32(8), perfLevel: u32(12) },
+});
+
+/** `struct sys_desc_table` (obsolete, 16 bytes). */
+export const SYS_DESC_TABLE = defineLayout({
+  name: 'sys_desc_table',
+  format: 'linux',
+  size: 16,
+  fields: { length: u16(0), table: bytes(2, 14) },
+});
+
+/** `struct olpc_ofw_header` (packed, 16 bytes). */
+export const OLPC_OFW_HEADER = defineLayout({
+  name: 'olpc_ofw_header',
+  format: 'linux',
+  size: 16,
+  fields: { ofwMagic: u32(0), ofwVersion: u32(4), cifHandler: u32(8), irqDescTable: u32(12) },
+});
+
+/** `struct efi_info` (32 bytes): the `_hi` halves extend `efi_systab` and `efi_memmap` to 64 bits. */
+export const EFI_INFO = defineLayout({
+  name: 'efi_info',
+  format: 'linux',
+  size: 32,
+  fields: {
+    efiLoaderSignature: u32(0, { values: { [EFI32_LOADER_SIGNATURE]: 'EL32', [EFI64_LOADER_SIGNATURE]: 'EL64' } }),
+    efiSystab: u32(4),
+    efiMemdescSize: u32(8),
+    efiMemdescVersion: u32(12),
+    efiMemmap: u32(16),
+    efiMemmapSize: u32(20),
+    efiSystabHi: u32(24),
+    efiMemmapHi: u32(28),
+  },
+});
+
+/** `struct boot_e820_entry` (packed, 20 bytes). */
+export const BOOT_E820_ENTRY = defineLayout({
+  name: 'boot_e820_entry',
+  format: 'linux',
+  size: 20,
+  fields: { addr: u64(0), size: u64(8), type: u32(16, { values: E820_TYPES }) },
+});
+
+/** `struct edd_device_params` (packed, 74 bytes); the interface and device path unions are kept as bytes. */
+export const EDD_DEVICE_PARAMS = defineLayout({
+  name: 'edd_device_params',
+  format: 'linux',
+  size: 74,
+  fields: {
+    length: u16(0),
+    infoFlags: u16(2),
+    numDefaultCylinders: u32(4),
+    numDefaultHeads: u32(8),
+    sectorsPerTrack: u32(12),
+    numberOfSectors: u64(16),
+    bytesPerSector: u16(24),
+    dptePtr: u32(26),
+    key: u16(30),
+    devicePathInfoLength: u8(32),
+    reserved2: u8(33),
+    reserved3: u16(34),
+    hostBusType: bytes(36, 4),
+    interfaceType: bytes(40, 8),
+    interfacePath: bytes(48, 8),
+    devicePath: bytes(56, 16),
+    reserved4: u8(72),
+    checksum: u8(73),
+  },
+});
+
+/** `struct edd_info` (packed, 82 bytes): 8 bytes of int 13h results, then `edd_device_params`. */
+export const EDD_INFO = defineLayout({
+  name: 'edd_info',
+  format: 'linux',
+  size: 82,
+  fields: {
+    device: u8(0),
+    version: u8(1),
+    interfaceSupport: u16(2),
+    legacyMaxCylinder: u16(4),
+    legacyMaxHead: u8(6),
+    legacySectorsPerTrack: u8(7),
+    params: bytes(8, 74),
+  },
+});
+
+/** `struct boot_params` (packed, 4096 bytes); embedded structures are byte ranges decoded through their own layouts. */
+export const BOOT_PARAMS = defineLayout({
+  name: 'boot_params',
+  format: 'linux',
+  size: 4096,
+  fields: {
+    screenInfo: bytes(0x000, SCREEN_INFO.size),
+    apmBiosInfo: bytes(0x040, APM_BIOS_INFO.size),
+    pad2: bytes(0x054, 4, { spec: '_pad2' }),
+    tbootAddr: u64(0x058),
+    istInfo: bytes(0x060, IST_INFO.size),
+    acpiRsdpAddr: u64(0x070),
+    pad3: bytes(0x078, 8, { spec: '_pad3' }),
+    hd0Info: bytes(0x080, 16, { spec: 'hd0_info' }),
+    hd1Info: bytes(0x090, 16, { spec: 'hd1_info' }),
+    sysDescTable: bytes(0x0a0, SYS_DESC_TABLE.size),
+    olpcOfwHeader: bytes(0x0b0, OLPC_OFW_HEADER.size),
+    extRamdiskImage: u32(0x0c0),
+    extRamdiskSize: u32(0x0c4),
+    extCmdLinePtr: u32(0x0c8),
+    pad4: bytes(0x0cc, 112, { spec: '_pad4' }),
+    ccBlobAddress: u32(0x13c),
+    edidInfo: bytes(0x140, 128),
+    efiInfo: bytes(0x1c0, EFI_INFO.size),
+    altMemK: u32(0x1e0),
+    scratch: u32(0x1e4),
+    e820Entries: u8(0x1e8, { spec: 'e820_entries' }),
+    eddbufEntries: u8(0x1e9),
+    eddMbrSigBufEntries: u8(0x1ea),
+    kbdStatus: u8(0x1eb),
+    secureBoot: u8(0x1ec),
+    pad5: bytes(0x1ed, 2, { spec: '_pad5' }),
+    sentinel: u8(0x1ef),
+    pad6: bytes(0x1f0, 1, { spec: '_pad6' }),
+    hdr: bytes(0x1f1, SETUP_HEADER.size),
+    pad7: bytes(0x26c, 0x290 - 0x26c, { spec: '_pad7' }),
+    eddMbrSigBuffer: bytes(0x290, 4 * EDD_MBR_SIG_MAX),
+    e820Table: bytes(0x2d0, BOOT_E820_ENTRY.size * E820_MAX_ENTRIES_ZEROPAGE, { spec: 'e820_table' }),
+    pad8: bytes(0xcd0, 48, { spec: '_pad8' }),
+    eddbuf: bytes(0xd00, EDD_INFO.size * EDDMAXNR),
+    pad9: bytes(0xeec, 276, { spec: '_pad9' }),
+  },
+});
+
+/** @useDeclaredType */
+export type ScreenInfo = Decoded<typeof SCREEN_INFO.fields>;
+/** @useDeclaredType */
+export type ApmBiosInfo = Decoded<typeof APM_BIOS_INFO.fields>;
+/** @useDeclaredType */
+export type IstInfo = Decoded<typeof IST_INFO.fields>;
+/** @useDeclaredType */
+export type SysDescTable = Decoded<typeof SYS_DESC_TABLE.fields>;
+/** @useDeclaredType */
+export type OlpcOfwHeader = Decoded<typeof OLPC_OFW_HEADER.fields>;
+/** @useDeclaredType */
+export type EfiInfo = Decoded<typeof EFI_INFO.fields>;
+/** @useDeclaredType */
+export type BootE820Entry = Decoded<typeof BOOT_E820_ENTRY.fields>;
+/** @useDeclaredType */
+export type EddDeviceParams = Decoded<typeof EDD_DEVICE_PARAMS.fields>;
+
+/** A decoded `edd_info` with its `edd_device_params`. */
+export interface EddInfo extends Omit<Decoded<typeof EDD_INFO.fields>, 'params'> {
+  params: EddDeviceParams;
+}
+
+/**
+ * A decoded zero page: scalar members as in the structure, embedded
+ * structures decoded, `e820_table` and `eddbuf` holding the entries their
+ * counts name (at most 128 and 6), `edd_mbr_sig_buffer` all 16 words, and the
+ * padding kept as bytes so that encoding gives the same bytes back.
+ */
+export interface BootParams {
+  screenInfo: ScreenInfo;
+  apmBiosInfo: ApmBiosInfo;
+  pad2: Uint8Array;
+  tbootAddr: bigint;
+  istInfo: IstInfo;
+  acpiRsdpAddr: bigint;
+  pad3: Uint8Array;
+  hd0Info: Uint8Array;
+  hd1Info: Uint8Array;
+  sysDescTable: SysDescTable;
+  olpcOfwHeader: OlpcOfwHeader;
+  extRamdiskImage: number;
+  extRamdiskSize: number;
+  extCmdLinePtr: number;
+  pad4: Uint8Array;
+  ccBlobAddress: number;
+  edidInfo: Uint8Array;
+  efiInfo: EfiInfo;
+  altMemK: number;
+  scratch: number;
+  /** The count as stored (a u8: may exceed 128 in a bad zero page; `e820Table` holds at most 128). */
+  e820Entries: number;
+  eddbufEntries: number;
+  eddMbrSigBufEntries: number;
+  kbdStatus: number;
+  secureBoot: number;
+  pad5: Uint8Array;
+  sentinel: number;
+  pad6: Uint8Array;
+  hdr: SetupHeaderFull;
+  pad7: Uint8Array;
+  eddMbrSigBuffer: number[];
+  e820Table: BootE820Entry[];
+  pad8: Uint8Array;
+  eddbuf: EddInfo[];
+  pad9: Uint8Array;
+}
+
+/** The zero page's 64-bit values, each recombined from its 32-bit low half (setup header or `efi_info`) and `ext_`/`_hi` half. */
+export interface BootParamsAddresses {
+  /** `ext_cmd_line_ptr << 32 | hdr.cmd_line_ptr`. */
+  cmdLinePtr: bigint;
+  /** `ext_ramdisk_image << 32 | hdr.ramdisk_image`. */
+  ramdiskImage: bigint;
+  /** `ext_ramdisk_size << 32 | hdr.ramdisk_size`. */
+  ramdiskSize: bigint;
+  /** `efi_systab_hi << 32 | efi_systab`. */
+  efiSystab: bigint;
+  /** `efi_memmap_hi << 32 | efi_memmap`. */
+  efiMemmap: bigint;
+}
+
+const join = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+/** Recombines the split 64-bit values of a decoded zero page. */
+export function bootParamsAddresses(bp: BootParams): BootParamsAddresses {
+  return {
+    cmdLinePtr: join(bp.extCmdLinePtr, bp.hdr.cmdLinePtr),
+    ramdiskImage: join(bp.extRamdiskImage, bp.hdr.ramdiskImage),
+    ramdiskSize: join(bp.extRamdiskSize, bp.hdr.ramdiskSize),
+    efiSystab: join(bp.efiInfo.efiSystabHi, bp.efiInfo.efiSystab),
+    efiMemmap: join(bp.efiInfo.efiMemmapHi, bp.efiInfo.efiMemmap),
+  };
+}
+
+/** Splits a 64-bit value into its low and high 32-bit halves. */
+export function splitU64(value: bigint): { lo: number; hi: number } {
+  return { lo: Number(value & 0xffffffffn), hi: Number((value >> 32n) & 0xffffffffn) };
+}
+
+/** Decodes a 4096-byte zero page at `offset`. Never reads past it; `e820_entries` above 128 is capped (see {@link validateBootParams}). */
+export function decodeBootParams(bytes: Uint8Array, offset = 0): BootParams {
+  const flat = decodeLayout(BOOT_PARAMS, bytes, offset);
+  const at = (key: keyof typeof BOOT_PARAMS.fields): number => offset + BOOT_PARAMS.fields[key].offset;
+  const e820 = Math.min(flat.e820Entries, E820_MAX_ENTRIES_ZEROPAGE);
+  const edd = Math.min(flat.eddbufEntries, EDDMAXNR);
+  const sigs = new DataView(flat.eddMbrSigBuffer.buffer, flat.eddMbrSigBuffer.byteOffset, flat.eddMbrSigBuffer.byteLength);
+  const eddMbrSigBuffer: number[] = [];
+  for (let i = 0; i < EDD_MBR_SIG_MAX; i++) eddMbrSigBuffer.push(sigs.getUint32(i * 4, true));
+  const e820Table: BootE820Entry[] = [];
+  for (let i = 0; i < e820; i++) e820Table.push(decodeLayout(BOOT_E820_ENTRY, bytes, at('e820Table') + i * BOOT_E820_ENTRY.size));
+  const eddbuf: EddInfo[] = [];
+  for (let i = 0; i < edd; i++) {
+    const base = at('eddbuf') + i * EDD_INFO.size;
+    const info = decodeLayout(EDD_INFO, bytes, base);
+    eddbuf.push({ ...info, params: decodeLayout(EDD_DEVICE_PARAMS, bytes, base + EDD_INFO.fields.params.offset) });
+  }
+  return {
+    screenInfo: decodeLayout(SCREEN_INFO, bytes, at('screenInfo')),
+    apmBiosInfo: decodeLayout(APM_BIOS_INFO, bytes, at('apmBiosInfo')),
+    pad2: flat.pad2,
+    tbootAddr: flat.tbootAddr,
+    istInfo: decodeLayout(IST_INFO, bytes, at('istInfo')),
+    acpiRsdpAddr: flat.acpiRsdpAddr,
+    pad3: flat.pad3,
+    hd0Info: flat.hd0Info,
+    hd1Info: flat.hd1Info,
+    sysDescTable: decodeLayout(SYS_DESC_TABLE, bytes, at('sysDescTable')),
+    olpcOfwHeader: decodeLayout(OLPC_OFW_HEADER, bytes, at('olpcOfwHeader')),
+    extRamdiskImage: flat.extRamdiskImage,
+    extRamdiskSize: flat.extRamdiskSize,
+    extCmdLinePtr: flat.extCmdLinePtr,
+    pad4: flat.pad4,
+    ccBlobAddress: flat.ccBlobAddress,
+    edidInfo: flat.edidInfo,
+    efiInfo: decodeLayout(EFI_INFO, bytes, at('efiInfo')),
+    altMemK: flat.altMemK,
+    scratch: flat.scratch,
+    e820Entries: flat.e820Entries,
+    eddbufEntries: flat.eddbufEntries,
+    eddMbrSigBufEntries: flat.eddMbrSigBufEntries,
+    kbdStatus: flat.kbdStatus,
+    secureBoot: flat.secureBoot,
+    pad5: flat.pad5,
+    sentinel: flat.sentinel,
+    pad6: flat.pad6,
+    hdr: decodeLayout(SETUP_HEADER, bytes, at('hdr')),
+    pad7: flat.pad7,
+    eddMbrSigBuffer,
+    e820Table,
+    pad8: flat.pad8,
+    eddbuf,
+    pad9: flat.pad9,
+  };
+}
+
+function tooMany(field: string, offset: number, n: number, max: number): BootprotoError {
+  return new BootprotoError({ code: 'LIMIT', format: 'linux', structure: 'boot_params', field, offset, reason: `${n} entries, the zero page holds ${max}` });
+}
+
+/**
+ * Encodes a zero page into `into` at `offset` (or a new 4096-byte buffer).
+ * Writes every member; of `e820_table` and `eddbuf` only the entries given
+ * (the other slots keep `into`'s bytes, zeros in a new buffer). The counts
+ * are written as given: set `e820Entries` yourself (a builder does).
+ */
+export function encodeBootParams(bp: BootParams, into?: Uint8Array, offset = 0): Uint8Array {
+  const out = into ?? new Uint8Array(offset + BOOT_PARAMS.size);
+  if (bp.e820Table.length > E820_MAX_ENTRIES_ZEROPAGE) throw tooMany('e820_table', offset + 0x2d0, bp.e820Table.length, E820_MAX_ENTRIES_ZEROPAGE);
+  if (bp.eddbuf.length > EDDMAXNR) throw tooMany('eddbuf', offset + 0xd00, bp.eddbuf.length, EDDMAXNR);
+  if (bp.eddMbrSigBuffer.length > EDD_MBR_SIG_MAX) throw tooMany('edd_mbr_sig_buffer', offset + 0x290, bp.eddMbrSigBuffer.length, EDD_MBR_SIG_MAX);
+  // Start from the bytes already there, so that unlisted table slots survive.
+  const current = decodeLayout(BOOT_PARAMS, out.length - offset >= BOOT_PARAMS.size ? out : new Uint8Array(offset + BOOT_PARAMS.size), offset);
+  const sub = <T extends Record<string, unknown>>(layout: Parameters<typeof encodeLayout>[0], value: T): Uint8Array =>
+    encodeLayout(layout, value as never);
+  const sigs = new Uint8Array(4 * EDD_MBR_SIG_MAX);
+  sigs.set(current.eddMbrSigBuffer);
+  const sdv = new DataView(sigs.buffer);
+  bp.eddMbrSigBuffer.forEach((v, i) => sdv.setUint32(i * 4, v, true));
+  const e820 = current.e820Table.slice();
+  bp.e820Table.forEach((e, i) => encodeLayout(BOOT_E820_ENTRY, e, e820, i * BOOT_E820_ENTRY.size));
+  const edd = current.eddbuf.slice();
+  bp.eddbuf.forEach((e, i) => {
+    const { params, ...head } = e;
+    encodeLayout(EDD_INFO, { ...head, params: encodeLayout(EDD_DEVICE_PARAMS, params) }, edd, i * EDD_INFO.size);
+  });
+  return encodeLayout(
+    BOOT_PARAMS,
+    {
+      screenInfo: sub(SCREEN_INFO, bp.screenInfo),
+      apmBiosInfo: sub(APM_BIOS_INFO, bp.apmBiosInfo),
+      pad2: bp.pad2,
+      tbootAddr: bp.tbootAddr,
+      istInfo: sub(IST_INFO, bp.istInfo),
+      acpiRsdpAddr: bp.acpiRsdpAddr,
+      pad3: bp.pad3,
+      hd0Info: bp.hd0Info,
+      hd1Info: bp.hd1Info,
+      sysDescTable: sub(SYS_DESC_TABLE, bp.sysDescTable),
+      olpcOfwHeader: sub(OLPC_OFW_HEADER, bp.olpcOfwHeader),
+      extRamdiskImage: bp.extRamdiskImage,
+      extRamdiskSize: bp.extRamdiskSize,
+      extCmdLinePtr: bp.extCmdLinePtr,
+      pad4: bp.pad4,
+      ccBlobAddress: bp.ccBlobAddress,
+      edidInfo: bp.edidInfo,
+      efiInfo: sub(EFI_INFO, bp.efiInfo),
+      altMemK: bp.altMemK,
+      scratch: bp.scratch,
+      e820Entries: bp.e820Entries,
+      eddbufEntries: bp.eddbufEntries,
+      eddMbrSigBufEntries: bp.eddMbrSigBufEntries,
+      kbdStatus: bp.kbdStatus,
+      secureBoot: bp.secureBoot,
+      pad5: bp.pad5,
+      sentinel: bp.sentinel,
+      pad6: bp.pad6,
+      hdr: encodeLayout(SETUP_HEADER, bp.hdr),
+      pad7: bp.pad7,
+      eddMbrSigBuffer: sigs,
+      e820Table: e820,
+      pad8: bp.pad8,
+      eddbuf: edd,
+      pad9: bp.pad9,
+    },
+    out,
+    offset,
+  );
+}
+
+/** A zero page with every member zero (what a loader starts from), as a decoded object. */
+export function emptyBootParams(): BootParams {
+  return decodeBootParams(new Uint8Array(BOOT_PARAMS.size));
+}
+
+/** A zero-allocation view of a zero page's scalar members (embedded structures come back as subarrays). */
+export function viewBootParams(bytes: Uint8Array, offset = 0): View<typeof BOOT_PARAMS.fields> {
+  return viewLayout(BOOT_PARAMS, bytes, offset);
+}
+
+/**
+ * The zero page's e820 table through one reused view (no allocation per
+ * entry). Reads `e820_entries` and throws `LIMIT` if it exceeds 128.
+ */
+export function viewZeroPageE820(bytes: Uint8Array, offset = 0): TableView<typeof BOOT_E820_ENTRY.fields> {
+  if (!Number.isInteger(offset) || offset < 0 || bytes.length - offset < BOOT_PARAMS.size) {
+    throw new BootprotoError({ code: 'TRUNCATED', format: 'linux', structure: 'boot_params', offset, reason: `a zero page needs 4096 bytes, ${Math.max(0, bytes.length - offset)} given` });
+  }
+  const n = bytes[offset + 0x1e8] as number;
+  if (n > E820_MAX_ENTRIES_ZEROPAGE) throw tooMany('e820_entries', offset + 0x1e8, n, E820_MAX_ENTRIES_ZEROPAGE);
+  return viewTable(BOOT_E820_ENTRY, bytes, offset + 0x2d0, n);
+}
+
+/** Views `count` packed `boot_e820_entry` records at `offset` (a zero page's table, or a `SETUP_E820_EXT` payload). */
+export function viewE820Table(bytes: Uint8Array, offset: number, count: number): TableView<typeof BOOT_E820_ENTRY.fields> {
+  return viewTable(BOOT_E820_ENTRY, bytes, offset, count);
+}
+
+/** Decodes one `boot_e820_entry`. */
+export function decodeE820Entry(bytes: Uint8Array, offset = 0): BootE820Entry {
+  return decodeLayout(BOOT_E820_ENTRY, bytes, offset);
+}
+
+/** Encodes e820 entries as packed 20-byte records. */
+export function encodeE820Entries(entries: readonly BootE820Entry[], into?: Uint8Array, offset = 0): Uint8Array {
+  const out = into ?? new Uint8Array(offset + entries.length * BOOT_E820_ENTRY.size);
+  entries.forEach((e, i) => encodeLayout(BOOT_E820_ENTRY, e, out, offset + i * BOOT_E820_ENTRY.size));
+  return out;
+}

@@ -1,0 +1,156 @@
+/**
+ * A bzImage as a file (boot.rst, "The Real-Mode Kernel Header", "Loading The
+ * Rest of The Kernel", `payload_offset`, `kernel_version`, "The kernel_info"):
+ * the real-mode part (boot sector and setup, `(setup_sects + 1) * 512`
+ * bytes), the protected-mode part after it, the compressed payload inside
+ * that, the kernel version string, `kernel_info`, and whether the file is
+ * also a PE/COFF image (the EFI stub).
+ *
+ * @module
+ */
+import { BootprotoError, readCString } from '../core/index.js';
+import { HDRS_MAGIC, LOADED_HIGH, SECTOR_SIZE } from './constants.js';
+import { decodeKernelInfo, type KernelInfo } from './kernel-info.js';
+import { decodeSetupHeader, effectiveSetupSects, protocolText, type SetupHeader } from './setup-header.js';
+
+/** Compression formats of a payload, told by their magic numbers (boot.rst, `payload_offset`). */
+export type Compression = 'gzip' | 'bzip2' | 'lzma' | 'xz' | 'lzo' | 'lz4' | 'zstd' | 'elf' | 'unknown';
+
+/** Tells a payload's format from its first bytes. */
+export function detectCompression(head: Uint8Array): Compression {
+  const b = (i: number): number => (i < head.length ? (head[i] as number) : -1);
+  if (b(0) === 0x1f && (b(1) === 0x8b || b(1) === 0x9e)) return 'gzip';
+  if (b(0) === 0x42 && b(1) === 0x5a && b(2) === 0x68) return 'bzip2';
+  if (b(0) === 0x5d && b(1) === 0x00) return 'lzma';
+  if (b(0) === 0xfd && b(1) === 0x37 && b(2) === 0x7a && b(3) === 0x58 && b(4) === 0x5a && b(5) === 0x00) return 'xz';
+  if (b(0) === 0x89 && b(1) === 0x4c && b(2) === 0x5a && b(3) === 0x4f) return 'lzo';
+  if (b(0) === 0x02 && b(1) === 0x21) return 'lz4';
+  if (b(0) === 0x28 && b(1) === 0xb5 && b(2) === 0x2f && b(3) === 0xfd) return 'zstd';
+  if (b(0) === 0x7f && b(1) === 0x45 && b(2) === 0x4c && b(3) === 0x46) return 'elf';
+  return 'unknown';
+}
+
+/** Where the payload is and what it is. */
+export interface BzImagePayload {
+  /** File offset: start of the protected-mode part plus `payload_offset`. */
+  fileOffset: number;
+  /** `payload_length`. */
+  length: number;
+  /** What its magic says, or `unknown` (also when the bytes given stop before it). */
+  compression: Compression;
+  /** False when the bytes given end before the payload does (a truncated image). */
+  complete: boolean;
+}
+
+/** What a kernel image holds, as far as the bytes given reach. */
+export interface BzImageInfo {
+  /** The setup header (fields as the version has them). */
+  header: SetupHeader;
+  /** `version`, such as 0x020f. */
+  protocol: number;
+  /** `"2.15"`. */
+  protocolText: string;
+  /** `setup_sects`, with 0 read as 4. */
+  setupSects: number;
+  /** Size of the real-mode part, `(setup_sects + 1) * 512`: the file offset of the protected-mode part. */
+  setupSize: number;
+  /** File bytes after the real-mode part (of the bytes given). */
+  protectedModeSize: number;
+  /** `syssize * 16`: the protected-mode size the header declares (2.04+). */
+  syssizeBytes: number;
+  /** Protocol ≥ 2.00 and `LOADED_HIGH`. */
+  isBzImage: boolean;
+  /** The kernel version string at `kernel_version + 0x200`, when present. */
+  kernelVersion?: string;
+  /** The payload (protocol 2.08+ with a nonzero `payload_offset`). */
+  payload?: BzImagePayload;
+  /** The `kernel_info` (2.15+), when the bytes given reach it. */
+  kernelInfo?: KernelInfo;
+  /** File offset of `kernel_info`. */
+  kernelInfoFileOffset?: number;
+  /** The file also starts with an MZ header whose `e_lfanew` points at `"PE\0\0"` (the EFI stub). */
+  peCoff: { present: boolean; peOffset?: number };
+  /** Things noticed on the way that are not errors of the header itself. */
+  notes: string[];
+}
+
+/** True when `bytes` look like a Linux x86 kernel image: 0xAA55 at 0x1FE and `"HdrS"` at 0x202. */
+export function detectBzImage(bytes: Uint8Array): boolean {
+  if (bytes.length < 0x206) return false;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, 0x206);
+  return dv.getUint16(0x1fe, true) === 0xaa55 && dv.getUint32(0x202, true) === HDRS_MAGIC;
+}
+
+/** Reports whether the file carries a PE/COFF header: `"MZ"` and a `"PE\0\0"` at `e_lfanew`. */
+export function findPeHeader(bytes: Uint8Array): { present: boolean; peOffset?: number } {
+  if (bytes.length < 0x40 || bytes[0] !== 0x4d || bytes[1] !== 0x5a) return { present: false };
+  const lfanew = new DataView(bytes.buffer, bytes.byteOffset, 0x40).getUint32(0x3c, true);
+  if (lfanew + 4 > bytes.length) return { present: false };
+  const ok = bytes[lfanew] === 0x50 && bytes[lfanew + 1] === 0x45 && bytes[lfanew + 2] === 0 && bytes[lfanew + 3] === 0;
+  return ok ? { present: true, peOffset: lfanew } : { present: false };
+}
+
+/**
+ * Inspects a kernel image. Throws only when the setup header cannot be read
+ * (see {@link decodeSetupHeader}); a truncated image yields what its bytes
+ * reach, with `notes` saying what was out of reach.
+ */
+export function inspectBzImage(bytes: Uint8Array): BzImageInfo {
+  const header = decodeSetupHeader(bytes);
+  const protocol = header.version ?? 0;
+  const setupSects = effectiveSetupSects(header.setupSects);
+  const setupSize = (setupSects + 1) * SECTOR_SIZE;
+  const notes: string[] = [];
+  const info: BzImageInfo = {
+    header,
+    protocol,
+    protocolText: protocolText(protocol),
+    setupSects,
+    setupSize,
+    protectedModeSize: Math.max(0, bytes.length - setupSize),
+    syssizeBytes: header.syssize * 16,
+    isBzImage: protocol >= 0x200 && ((header.loadflags ?? 0) & LOADED_HIGH) !== 0,
+    peCoff: findPeHeader(bytes),
+    notes,
+  };
+  if (bytes.length < setupSize) notes.push(`the bytes given (${bytes.length}) end inside the real-mode part (${setupSize})`);
+  const kv = header.kernelVersion ?? 0;
+  if (kv !== 0) {
+    const at = kv + 0x200;
+    if (at >= setupSize) notes.push(`kernel_version 0x${kv.toString(16)} points outside the setup code (0x${setupSize.toString(16)} bytes)`);
+    else {
+      try {
+        info.kernelVersion = readCString(bytes, at, setupSize - at, { format: 'linux', structure: 'setup_header', field: 'kernel_version' }).text;
+      } catch (e) {
+        if (!(e instanceof BootprotoError)) throw e;
+        notes.push(`kernel version string: ${e.reason}`);
+      }
+    }
+  }
+  if (header.payloadOffset !== undefined && header.payloadOffset !== 0) {
+    const fileOffset = setupSize + header.payloadOffset;
+    const length = header.payloadLength ?? 0;
+    const complete = fileOffset + length <= bytes.length;
+    info.payload = {
+      fileOffset,
+      length,
+      compression: fileOffset < bytes.length ? detectCompression(bytes.subarray(fileOffset, fileOffset + 8)) : 'unknown',
+      complete,
+    };
+    if (!complete) notes.push(`the payload [0x${fileOffset.toString(16)}, +0x${length.toString(16)}) runs past the bytes given`);
+  }
+  if (header.kernelInfoOffset !== undefined && header.kernelInfoOffset !== 0) {
+    const at = setupSize + header.kernelInfoOffset;
+    info.kernelInfoFileOffset = at;
+    if (at + 12 > bytes.length) notes.push(`kernel_info at file offset 0x${at.toString(16)} is beyond the bytes given`);
+    else {
+      try {
+        info.kernelInfo = decodeKernelInfo(bytes, at);
+      } catch (e) {
+        if (!(e instanceof BootprotoError)) throw e;
+        notes.push(`kernel_info: ${e.reason}`);
+      }
+    }
+  }
+  return info;
+}
