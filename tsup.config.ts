@@ -17,17 +17,20 @@ export default defineConfig([
     // share one BootprotoError class (instanceof works across entry points).
     splitting: true,
     sourcemap: true,
-    clean: true,
+    // Both configs build at the same time: the library cleans dist/ but leaves
+    // dist/cli/ to the command line's own build (else the clean can race it).
+    clean: ['!cli/**'],
     treeshake: true,
   },
   {
     // The command line: Node only.
-    entry: { 'cli/main': 'src/cli/main.ts' },
+    entry: { main: 'src/cli/main.ts' },
+    outDir: 'dist/cli',
     format: ['esm'],
     platform: 'node',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
     sourcemap: true,
-    clean: false,
+    clean: true,
   },
 ]);

@@ -6,7 +6,7 @@
  * exported at the top level; each protocol module is exported as a namespace
  * here and as its own subpath (`bootproto/pvh`, …).
  *
- * @module
+ * @module bootproto
  */
 export * from './core/index.js';
 export { detectFormat, type DetectedFormat } from './detect.js';

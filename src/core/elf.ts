@@ -9,7 +9,10 @@
 import { BootprotoError } from './errors.js';
 import { bytes, decodeLayout, defineLayout, u16, u32, u64, viewLayout, type Fields, type Layout } from './layout.js';
 
-const IDENT = { eIdent: bytes(0, 16) };
+const IDENT = {
+  /** The identification bytes: the magic `\x7fELF`, then class, byte order, version and OS ABI. */
+  eIdent: bytes(0, 16),
+};
 
 function both<const F extends Fields>(name: string, size: number, fields: F): readonly [Layout<F>, Layout<F>] {
   return [
@@ -21,93 +24,162 @@ function both<const F extends Fields>(name: string, size: number, fields: F): re
 /** `Elf32_Ehdr`, little- and big-endian. */
 export const ELF32_EHDR = both('Elf32_Ehdr', 52, {
   ...IDENT,
+  /** Object file type: relocatable, executable (`ET_EXEC`), shared object (`ET_DYN`), core. */
   eType: u16(16),
+  /** Target architecture (`EM_386`, `EM_X86_64`, …). */
   eMachine: u16(18),
+  /** Object file version; 1 is the only one defined. */
   eVersion: u32(20),
+  /** Virtual address where execution starts. */
   eEntry: u32(24),
+  /** File offset of the program header table; 0 when there is none. */
   ePhoff: u32(28),
+  /** File offset of the section header table; 0 when there is none. */
   eShoff: u32(32),
+  /** Processor-specific flags (0 on x86). */
   eFlags: u32(36),
+  /** Size of this header in bytes. */
   eEhsize: u16(40),
+  /** Size in bytes of one program header. */
   ePhentsize: u16(42),
+  /** Number of program headers. */
   ePhnum: u16(44),
+  /** Size in bytes of one section header. */
   eShentsize: u16(46),
+  /** Number of section headers. */
   eShnum: u16(48),
+  /** Index of the section holding the section names. */
   eShstrndx: u16(50),
 });
 
 /** `Elf64_Ehdr`, little- and big-endian. */
 export const ELF64_EHDR = both('Elf64_Ehdr', 64, {
   ...IDENT,
+  /** Object file type: relocatable, executable (`ET_EXEC`), shared object (`ET_DYN`), core. */
   eType: u16(16),
+  /** Target architecture (`EM_386`, `EM_X86_64`, …). */
   eMachine: u16(18),
+  /** Object file version; 1 is the only one defined. */
   eVersion: u32(20),
+  /** Virtual address where execution starts. */
   eEntry: u64(24),
+  /** File offset of the program header table; 0 when there is none. */
   ePhoff: u64(32),
+  /** File offset of the section header table; 0 when there is none. */
   eShoff: u64(40),
+  /** Processor-specific flags (0 on x86). */
   eFlags: u32(48),
+  /** Size of this header in bytes. */
   eEhsize: u16(52),
+  /** Size in bytes of one program header. */
   ePhentsize: u16(54),
+  /** Number of program headers. */
   ePhnum: u16(56),
+  /** Size in bytes of one section header. */
   eShentsize: u16(58),
+  /** Number of section headers. */
   eShnum: u16(60),
+  /** Index of the section holding the section names. */
   eShstrndx: u16(62),
 });
 
 /** `Elf32_Phdr`. */
 export const ELF32_PHDR = both('Elf32_Phdr', 32, {
+  /** What the segment is (`PT_LOAD`, `PT_NOTE`, …). */
   pType: u32(0),
+  /** File offset of the segment's first byte. */
   pOffset: u32(4),
+  /** Virtual address of the segment's first byte in memory. */
   pVaddr: u32(8),
+  /** Physical address of the segment, where the platform loads by physical address (a PVH loader does). */
   pPaddr: u32(12),
+  /** Number of bytes the segment occupies in the file. */
   pFilesz: u32(16),
+  /** Number of bytes the segment occupies in memory (bytes beyond `p_filesz` are zero). */
   pMemsz: u32(20),
+  /** Access permissions: execute 1, write 2, read 4. */
   pFlags: u32(24),
+  /** Alignment of the segment, in memory and in the file. */
   pAlign: u32(28),
 });
 
 /** `Elf64_Phdr`. */
 export const ELF64_PHDR = both('Elf64_Phdr', 56, {
+  /** What the segment is (`PT_LOAD`, `PT_NOTE`, …). */
   pType: u32(0),
+  /** Access permissions: execute 1, write 2, read 4. */
   pFlags: u32(4),
+  /** File offset of the segment's first byte. */
   pOffset: u64(8),
+  /** Virtual address of the segment's first byte in memory. */
   pVaddr: u64(16),
+  /** Physical address of the segment, where the platform loads by physical address (a PVH loader does). */
   pPaddr: u64(24),
+  /** Number of bytes the segment occupies in the file. */
   pFilesz: u64(32),
+  /** Number of bytes the segment occupies in memory (bytes beyond `p_filesz` are zero). */
   pMemsz: u64(40),
+  /** Alignment of the segment, in memory and in the file. */
   pAlign: u64(48),
 });
 
 /** `Elf32_Shdr`. */
 export const ELF32_SHDR = both('Elf32_Shdr', 40, {
+  /** Offset of the section's name within the section-name string table. */
   shName: u32(0),
+  /** What the section holds (`SHT_PROGBITS`, `SHT_NOTE`, …). */
   shType: u32(4),
+  /** Attribute bits: writable, allocated, executable, …. */
   shFlags: u32(8),
+  /** Address of the section in memory when it is loaded, else 0. */
   shAddr: u32(12),
+  /** File offset of the section's contents. */
   shOffset: u32(16),
+  /** Size of the section in bytes. */
   shSize: u32(20),
+  /** Index of a related section; what it means depends on the type. */
   shLink: u32(24),
+  /** Extra information; what it means depends on the type. */
   shInfo: u32(28),
+  /** Required alignment of the section's address (0 or 1: none). */
   shAddralign: u32(32),
+  /** Size of one entry for sections that are tables of fixed-size entries, else 0. */
   shEntsize: u32(36),
 });
 
 /** `Elf64_Shdr`. */
 export const ELF64_SHDR = both('Elf64_Shdr', 64, {
+  /** Offset of the section's name within the section-name string table. */
   shName: u32(0),
+  /** What the section holds (`SHT_PROGBITS`, `SHT_NOTE`, …). */
   shType: u32(4),
+  /** Attribute bits: writable, allocated, executable, …. */
   shFlags: u64(8),
+  /** Address of the section in memory when it is loaded, else 0. */
   shAddr: u64(16),
+  /** File offset of the section's contents. */
   shOffset: u64(24),
+  /** Size of the section in bytes. */
   shSize: u64(32),
+  /** Index of a related section; what it means depends on the type. */
   shLink: u32(40),
+  /** Extra information; what it means depends on the type. */
   shInfo: u32(44),
+  /** Required alignment of the section's address (0 or 1: none). */
   shAddralign: u64(48),
+  /** Size of one entry for sections that are tables of fixed-size entries, else 0. */
   shEntsize: u64(56),
 });
 
 /** `Elf32_Nhdr` / `Elf64_Nhdr` (the same 12 bytes in both classes). */
-export const ELF_NHDR = both('Elf_Nhdr', 12, { nNamesz: u32(0), nDescsz: u32(4), nType: u32(8) });
+export const ELF_NHDR = both('Elf_Nhdr', 12, {
+  /** Length of the name in bytes, its NUL included; the name is padded to a multiple of 4. */
+  nNamesz: u32(0),
+  /** Length of the descriptor in bytes; the descriptor is padded to a multiple of 4. */
+  nDescsz: u32(4),
+  /** The note's type, whose meaning depends on its name. */
+  nType: u32(8),
+});
 
 /** `ELFCLASS32`. */
 export const ELFCLASS32 = 1;
@@ -130,16 +202,27 @@ export const EM_X86_64 = 62;
 
 /** The facts of an ELF header that the note walk needs, normalised over class and byte order. */
 export interface ElfHeader {
+  /** 32 for `ELFCLASS32`, 64 for `ELFCLASS64`. */
   elfClass: 32 | 64;
+  /** True for `ELFDATA2LSB`, false for `ELFDATA2MSB`. */
   littleEndian: boolean;
+  /** `e_type`: the object file type. */
   eType: number;
+  /** `e_machine`: the target architecture. */
   eMachine: number;
+  /** `e_entry`, as a `bigint` for both classes. */
   eEntry: bigint;
+  /** `e_phoff`, checked to lie within the file. */
   ePhoff: number;
+  /** `e_phentsize`: bytes per program header. */
   ePhentsize: number;
+  /** `e_phnum`: the number of program headers. */
   ePhnum: number;
+  /** `e_shoff`, checked to lie within the file. */
   eShoff: number;
+  /** `e_shentsize`: bytes per section header. */
   eShentsize: number;
+  /** `e_shnum`: the number of section headers. */
   eShnum: number;
 }
 
@@ -188,14 +271,17 @@ export type NoteSource = 'segment' | 'section';
 
 /** One ELF note, as offsets into the file (nothing copied). */
 export interface ElfNote {
+  /** Whether the note was read from a `PT_NOTE` segment or an `SHT_NOTE` section. */
   source: NoteSource;
   /** The note's name without its NUL (`Xen`, `GNU`, …). */
   name: string;
+  /** The note's type (`n_type`). */
   type: number;
   /** File offset of the note header. */
   offset: number;
-  /** File offset and length of the descriptor. */
+  /** File offset of the descriptor. */
   descOffset: number;
+  /** Length of the descriptor in bytes (`n_descsz`, before padding). */
   descSize: number;
 }
 
@@ -211,6 +297,7 @@ const align4 = (n: number): number => (n + 3) & ~3;
 function notesIn(file: Uint8Array, le: boolean, start: number, size: number, source: NoteSource, out: ElfNote[], structure: string): void {
   const end = start + size;
   if (end > file.length) throw elfError(structure, source === 'segment' ? 'p_filesz' : 'sh_size', start, `note area [${start}, ${end}) runs past the file's ${file.length} bytes`);
+  if (size < 12) return;
   const window = file.subarray(0, end);
   const nh = viewLayout(ELF_NHDR[le ? 0 : 1], window, start);
   let at = start;

@@ -66,6 +66,7 @@ export interface Location {
 
 /** Everything a {@link BootprotoError} carries. */
 export interface BootprotoErrorInit extends Location {
+  /** Why the decoder gave up. */
   code: ErrorCode;
   /** The reason, in words. */
   reason: string;
@@ -121,6 +122,7 @@ export type Severity = 'error' | 'warning' | 'info';
 
 /** One finding of a validator. Validators return every problem they find and never throw on bad input. */
 export interface Problem extends Location {
+  /** How bad it is. */
   severity: Severity;
   /** A stable machine-readable code, such as `BAD_MAGIC` or `MEMMAP_OVERLAP`. */
   code: string;

@@ -29,6 +29,7 @@ export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'bytes';
 
 /** One field of a layout table. */
 export interface Field<K extends FieldKind = FieldKind> {
+  /** How the bytes are read: an unsigned little- or big-endian integer of 1, 2, 4 or 8 bytes, or raw bytes. */
   readonly kind: K;
   /** Byte offset from the start of the structure. */
   readonly offset: number;
@@ -44,8 +45,11 @@ export interface Field<K extends FieldKind = FieldKind> {
 
 /** Options of a field: its spec name when not derivable, and value or flag names. */
 export interface FieldOptions {
+  /** The specification's name, when it is not the snake_case of the field's key (see {@link specName}). */
   spec?: string;
+  /** Names of the values of an enumerated field, by value. */
   values?: Readonly<Record<number, string>>;
+  /** Bit masks of a flags field, by name. */
   flags?: Readonly<Record<string, number>>;
 }
 
@@ -92,11 +96,15 @@ export interface Layout<F extends Fields = Fields> {
 
 /** What {@link defineLayout} takes. */
 export interface LayoutDefinition<F extends Fields> {
+  /** The specification's name of the structure. */
   name: string;
+  /** The format it belongs to (named in every error and problem about it). */
   format: Format;
+  /** Its size in bytes, as the specification gives it; the fields must cover exactly this many bytes. */
   size: number;
   /** Defaults to true: every x86 and EFI structure is little-endian; the FDT is big-endian. */
   littleEndian?: boolean;
+  /** The fields, keyed by the camelCased spec name, in any order. */
   fields: F;
 }
 
@@ -446,7 +454,7 @@ export function viewTable<F extends Fields>(
     count,
     stride,
     get(index: number): View<F> {
-      if (view === undefined || !(index >= 0 && index < count)) {
+      if (view === undefined || !(Number.isInteger(index) && index >= 0 && index < count)) {
         throw new BootprotoError({
           code: 'OUT_OF_BOUNDS',
           format: layout.format,

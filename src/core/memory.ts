@@ -24,8 +24,11 @@ export interface MemoryRegion {
 
 /** Who is reading, so that an unmapped address is reported against the right structure. */
 export interface MemoryContext {
+  /** The format of the structure being read. */
   format: Format;
+  /** The specification's name of the structure being read. */
   structure: string;
+  /** The field whose address is being followed, when there is one. */
   field?: string;
 }
 

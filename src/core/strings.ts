@@ -7,8 +7,8 @@
 import { BootprotoError } from './errors.js';
 import type { MemoryContext, PhysAddr, PhysicalMemory } from './memory.js';
 
-const utf8 = new TextDecoder('utf-8');
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /** A C string as found: its bytes (without the NUL) and its text. */
@@ -64,7 +64,7 @@ export function readCString(bytes: Uint8Array, offset: number, maxLength: number
  */
 export function readPhysCString(memory: PhysicalMemory, paddr: PhysAddr, maxLength: number, context: MemoryContext): CString {
   const n = memory.available(paddr, maxLength);
-  const window = memory.read(paddr, n === 0 ? 1 : n, context);
+  const window = memory.read(paddr, n === 0 ? 1 : n, context).subarray(0, n);
   const nul = window.indexOf(0);
   if (nul < 0) {
     throw new BootprotoError({

@@ -2,6 +2,6 @@
  * Not built yet: see the project's issues. This entry point exists so that
  * the subpath export `bootproto/multiboot` resolves.
  *
- * @module
+ * @module bootproto/multiboot
  */
 export {};

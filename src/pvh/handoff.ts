@@ -44,7 +44,11 @@ export const PVH_LIMITS: Readonly<Required<PvhLimits>> = { maxModules: 1024, max
 
 /** A module of the handoff: its list entry, and its command line when it has one. */
 export interface PvhModule extends HvmModlistEntry {
-  /** The module's command line (UTF-8), when `cmdlinePaddr` is not 0. */
+  /**
+   * The module's command line, when `cmdlinePaddr` is not 0: decoded as
+   * UTF-8, invalid sequences replaced by U+FFFD (`validateHandoff` reports
+   * them as `NOT_UTF8`).
+   */
   cmdline?: string;
 }
 
@@ -52,9 +56,15 @@ export interface PvhModule extends HvmModlistEntry {
 export interface PvhHandoff {
   /** Where the start_info was (what `%ebx` held). */
   startInfoPaddr: bigint;
+  /** The start_info itself (40 bytes read for version 0, 56 for version 1 and above). */
   startInfo: HvmStartInfo;
-  /** The command line (UTF-8), when `cmdlinePaddr` is not 0. */
+  /**
+   * The kernel's command line, when `cmdlinePaddr` is not 0: decoded as
+   * UTF-8, invalid sequences replaced by U+FFFD (`validateHandoff` reports
+   * them as `NOT_UTF8`).
+   */
   cmdline?: string;
+  /** The modules, in list order (empty when `nrModules` is 0). */
   modules: PvhModule[];
   /** The memory map (version 1 and above; empty when absent). */
   memmap: HvmMemmapTableEntry[];
@@ -135,9 +145,11 @@ function decodeStartInfoAt(memory: PhysicalMemory, paddr: bigint, version: numbe
 
 /** A module to hand over: where it is, how big, its command line, and optionally its bytes to write. */
 export interface PvhModuleSpec {
+  /** Physical address of the module (where `data` is written, when given). */
   paddr: bigint;
   /** Defaults to the length of `data`. */
   size?: bigint;
+  /** The module's command line, written as a NUL-terminated UTF-8 string; without it `cmdline_paddr` is 0. */
   cmdline?: string;
   /** The module's contents, written at `paddr` when given. */
   data?: Uint8Array;
@@ -149,9 +161,13 @@ export interface PvhHandoffSpec {
   version?: number;
   /** `SIF_*` flags (default 0). */
   flags?: number;
+  /** The kernel's command line, written as a NUL-terminated UTF-8 string; without it `cmdline_paddr` is 0. */
   cmdline?: string;
+  /** The modules, in list order (default none). */
   modules?: readonly PvhModuleSpec[];
+  /** The memory map entries, in the order given (default none; version 1 only). Reserved fields are written as 0. */
   memmap?: readonly Omit<HvmMemmapTableEntry, 'reserved'>[];
+  /** Physical address of the ACPI RSDP (default 0: none given). */
   rsdpPaddr?: bigint;
 }
 
@@ -161,9 +177,13 @@ export interface PvhHandoffSpec {
  * order start_info, modlist, memmap, command line, module command lines.
  */
 export interface PvhPlacement {
+  /** Where the start_info goes: the address the guest finds in `%ebx`. */
   startInfo: PhysAddr;
+  /** Where the module list goes. */
   modlist?: PhysAddr;
+  /** Where the memory map goes. */
   memmap?: PhysAddr;
+  /** Where the kernel's command line goes. */
   cmdline?: PhysAddr;
   /** Where each module's command line goes, by module index. */
   moduleCmdlines?: readonly (PhysAddr | undefined)[];
@@ -171,14 +191,19 @@ export interface PvhPlacement {
 
 /** One piece the builder wrote. */
 export interface WrittenRegion {
+  /** What it is: `start_info`, `modlist`, `memmap`, `cmdline`, `mod<i>-cmdline` or `mod<i>-data`. */
   label: string;
+  /** Physical address of its first byte. */
   paddr: bigint;
+  /** Its length in bytes. */
   length: number;
 }
 
 /** What {@link buildHandoff} did: the start_info address to put in `%ebx`, and every piece it wrote. */
 export interface BuiltHandoff {
+  /** The start_info's address: the value for `%ebx`. */
   startInfoPaddr: bigint;
+  /** Every piece written, in the order written. */
   regions: WrittenRegion[];
 }
 

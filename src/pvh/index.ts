@@ -18,7 +18,7 @@
  * console.log(validateHandoff(memory, ebx)); // [] when all is well
  * ```
  *
- * @module
+ * @module bootproto/pvh
  */
 export * from './start-info.js';
 export * from './handoff.js';

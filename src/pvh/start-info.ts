@@ -75,12 +75,19 @@ export const XEN_HVM_MEMMAP_TYPES: Readonly<Record<number, string>> = {
 };
 
 const V0_FIELDS = {
+  /** Always `XEN_HVM_START_MAGIC_VALUE` (0x336ec578). */
   magic: u32(0, { values: { [XEN_HVM_START_MAGIC_VALUE]: 'XEN_HVM_START_MAGIC_VALUE' } }),
+  /** Which layout follows: 0 (40 bytes) or 1 (56 bytes, with the memory map). */
   version: u32(4),
+  /** `SIF_*` bits. */
   flags: u32(8, { flags: SIF_FLAGS }),
+  /** How many entries the module list holds. */
   nrModules: u32(12),
+  /** Physical address of the module list, an array of `hvm_modlist_entry`; 0 when there are no modules. */
   modlistPaddr: u64(16),
+  /** Physical address of the kernel's NUL-terminated command line; 0 when there is none. */
   cmdlinePaddr: u64(24),
+  /** Physical address of the ACPI RSDP; 0 when the guest must look for it itself. */
   rsdpPaddr: u64(32),
 } as const;
 
@@ -92,7 +99,15 @@ export const HVM_START_INFO = defineLayout({
   name: 'hvm_start_info',
   format: 'pvh',
   size: 56,
-  fields: { ...V0_FIELDS, memmapPaddr: u64(40), memmapEntries: u32(48), reserved: u32(52) },
+  fields: {
+    ...V0_FIELDS,
+    /** Physical address of the memory map, an array of `hvm_memmap_table_entry`; 0 when there is none. */
+    memmapPaddr: u64(40),
+    /** How many entries the memory map holds. */
+    memmapEntries: u32(48),
+    /** Padding to 56 bytes; must be 0. */
+    reserved: u32(52),
+  },
 });
 
 /** `struct hvm_modlist_entry` (32 bytes). */
@@ -100,7 +115,16 @@ export const HVM_MODLIST_ENTRY = defineLayout({
   name: 'hvm_modlist_entry',
   format: 'pvh',
   size: 32,
-  fields: { paddr: u64(0), size: u64(8), cmdlinePaddr: u64(16), reserved: u64(24) },
+  fields: {
+    /** Physical address of the module's first byte. */
+    paddr: u64(0),
+    /** The module's size in bytes. */
+    size: u64(8),
+    /** Physical address of the module's NUL-terminated command line; 0 when it has none. */
+    cmdlinePaddr: u64(16),
+    /** Must be 0. */
+    reserved: u64(24),
+  },
 });
 
 /** `struct hvm_memmap_table_entry` (24 bytes). */
@@ -108,21 +132,48 @@ export const HVM_MEMMAP_TABLE_ENTRY = defineLayout({
   name: 'hvm_memmap_table_entry',
   format: 'pvh',
   size: 24,
-  fields: { addr: u64(0), size: u64(8), type: u32(16, { values: XEN_HVM_MEMMAP_TYPES }), reserved: u32(20) },
+  fields: {
+    /** First physical address of the range. */
+    addr: u64(0),
+    /** Length of the range in bytes. */
+    size: u64(8),
+    /** What the range is: a `XEN_HVM_MEMMAP_TYPE_*` value (the e820 numbers). */
+    type: u32(16, { values: XEN_HVM_MEMMAP_TYPES }),
+    /** Must be 0. */
+    reserved: u32(20),
+  },
 });
 
-/** A decoded version 0 start_info. */
+/**
+ * A decoded version 0 start_info.
+ *
+ * @interface
+ */
 export type HvmStartInfoV0 = Decoded<typeof HVM_START_INFO_V0.fields>;
-/** A decoded version 1 start_info. */
+/**
+ * A decoded version 1 start_info.
+ *
+ * @interface
+ */
 export type HvmStartInfoV1 = Decoded<typeof HVM_START_INFO.fields>;
 /**
  * A decoded `hvm_start_info`: the version 1 fields are present when
  * `version` is 1 or more, absent for version 0.
+ *
+ * @interface
  */
 export type HvmStartInfo = HvmStartInfoV0 & Partial<Omit<HvmStartInfoV1, keyof HvmStartInfoV0>>;
-/** A decoded `hvm_modlist_entry`. */
+/**
+ * A decoded `hvm_modlist_entry`.
+ *
+ * @interface
+ */
 export type HvmModlistEntry = Decoded<typeof HVM_MODLIST_ENTRY.fields>;
-/** A decoded `hvm_memmap_table_entry`. */
+/**
+ * A decoded `hvm_memmap_table_entry`.
+ *
+ * @interface
+ */
 export type HvmMemmapTableEntry = Decoded<typeof HVM_MEMMAP_TABLE_ENTRY.fields>;
 
 /** The size of a start_info of this version: 40 for version 0, 56 for 1 and above (read as 1). */

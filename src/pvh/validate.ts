@@ -10,7 +10,8 @@
  *   and valid UTF-8 (warning `NOT_UTF8`);
  * - counts stay within {@link PvhLimits} (error `LIMIT`); a count without a
  *   list address is an error (`MISSING_ADDRESS`);
- * - modules are not empty (warning `EMPTY_MODULE`), do not wrap past 2^64
+ * - modules are not empty (warning `EMPTY_MODULE`), not at address 0, which
+ *   the ABI keeps for "absent" (warning `ZERO_ADDRESS`), do not wrap past 2^64
  *   (error `RANGE_OVERFLOW`) and do not overlap each other or any handoff
  *   structure (error `OVERLAP`); handoff structures do not overlap each other
  *   (error `OVERLAP`);
@@ -90,7 +91,7 @@ function checkStartInfo(c: Collector, info: HvmStartInfo, paddr?: bigint): void 
     c.add('warning', 'VERSION_NEWER', 'hvm_start_info', 'version', 4, `version ${info.version} is newer than 1; read as version 1`, at(4));
   }
   if ((info.flags & ~KNOWN_FLAGS) !== 0) {
-    c.add('warning', 'UNKNOWN_FLAGS', 'hvm_start_info', 'flags', 8, `unknown SIF_ bits 0x${(info.flags & ~KNOWN_FLAGS >>> 0).toString(16)}`, at(8));
+    c.add('warning', 'UNKNOWN_FLAGS', 'hvm_start_info', 'flags', 8, `unknown SIF_ bits 0x${((info.flags & ~KNOWN_FLAGS) >>> 0).toString(16)}`, at(8));
   }
   if (info.reserved !== undefined && info.reserved !== 0) {
     c.add('warning', 'RESERVED_NONZERO', 'hvm_start_info', 'reserved', 52, `reserved is 0x${info.reserved.toString(16)}, not 0`, at(52));
@@ -139,7 +140,8 @@ export interface ValidateHandoffOptions extends PvhLimits {
 /**
  * Validates the handoff whose start_info is at `startInfoPaddr`: the
  * structures, everything they point to, and how they sit in memory. Returns
- * every problem found (see the module's rules); never throws on bad input.
+ * every problem found (the rules are listed in `docs/pvh.md`, "Validation");
+ * never throws on bad input.
  */
 export function validateHandoff(memory: PhysicalMemory, startInfoPaddr: PhysAddr, options: ValidateHandoffOptions = {}): Problem[] {
   const max = { ...PVH_LIMITS, ...options };
