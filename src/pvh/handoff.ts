@@ -86,6 +86,19 @@ function limit(structure: string, field: string, count: number, max: number): Bo
   });
 }
 
+/** A count with no list: address 0 means "absent", so the list cannot be read. */
+function missing(base: bigint, field: string, offset: number, count: string): BootprotoError {
+  return new BootprotoError({
+    code: 'BAD_VALUE',
+    format: 'pvh',
+    structure: 'hvm_start_info',
+    field,
+    offset,
+    paddr: base + BigInt(offset),
+    reason: `${count} but ${field} is 0 (absent)`,
+  });
+}
+
 /**
  * Decodes the handoff whose start_info is at `startInfoPaddr`, following
  * every pointer through `memory`. Throws {@link BootprotoError} on anything
@@ -104,6 +117,7 @@ export function decodeHandoff(memory: PhysicalMemory, startInfoPaddr: PhysAddr, 
   }
   if (startInfo.nrModules > 0) {
     if (startInfo.nrModules > max.maxModules) throw limit('hvm_start_info', 'nr_modules', startInfo.nrModules, max.maxModules);
+    if (startInfo.modlistPaddr === 0n) throw missing(base, 'modlist_paddr', 16, `nr_modules is ${startInfo.nrModules}`);
     const list = memory.read(startInfo.modlistPaddr, startInfo.nrModules * HVM_MODLIST_ENTRY.size, ctx('hvm_modlist_entry'));
     for (let i = 0; i < startInfo.nrModules; i++) {
       const entry: PvhModule = decodeModlistEntry(list, i * HVM_MODLIST_ENTRY.size);
@@ -116,6 +130,7 @@ export function decodeHandoff(memory: PhysicalMemory, startInfoPaddr: PhysAddr, 
   const entries = startInfo.memmapEntries ?? 0;
   if (entries > 0) {
     if (entries > max.maxMemmapEntries) throw limit('hvm_start_info', 'memmap_entries', entries, max.maxMemmapEntries);
+    if ((startInfo.memmapPaddr ?? 0n) === 0n) throw missing(base, 'memmap_paddr', 40, `memmap_entries is ${entries}`);
     const table = memory.read(startInfo.memmapPaddr ?? 0n, entries * HVM_MEMMAP_TABLE_ENTRY.size, ctx('hvm_memmap_table_entry'));
     for (let i = 0; i < entries; i++) handoff.memmap.push(decodeMemmapEntry(table, i * HVM_MEMMAP_TABLE_ENTRY.size));
   }

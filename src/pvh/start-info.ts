@@ -33,7 +33,7 @@ export const SIF_MULTIBOOT_MOD = 1 << 2;
 export const SIF_MOD_START_PFN = 1 << 3;
 /** `SIF_VIRT_P2M_4TOOLS`: the tools understand a virtually mapped P2M (a PV flag). */
 export const SIF_VIRT_P2M_4TOOLS = 1 << 4;
-/** `SIF_HVM_GHCB`: the domain is an SEV-ES/SNP guest that needs the GHCB protocol (Xen 4.21). */
+/** `SIF_HVM_GHCB`: the domain is an SEV-ES/SNP guest that needs the GHCB protocol (bit 5; proposed for Xen in 2025). */
 export const SIF_HVM_GHCB = 1 << 5;
 /** `SIF_PM_MASK`: one byte reserved for xen-pm options. */
 export const SIF_PM_MASK = 0xff << 8;

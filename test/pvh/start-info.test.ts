@@ -128,3 +128,15 @@ describe('handoff builder and decoder', () => {
     expect(codes).toEqual(expect.arrayContaining(['MEMMAP_OVERLAP', 'MEMMAP_UNSORTED', 'OVERLAP', 'UNKNOWN_TYPE']));
   });
 });
+
+describe('a count without its list', () => {
+  it('is an error for the decoder as for the validator, even when address 0 is backed', () => {
+    const memory = createPhysicalMemory([{ paddr: 0n, bytes: new Uint8Array(0x10000) }]);
+    const info = decodeStartInfo(handMade(1));
+    encodeStartInfo({ ...info, modlistPaddr: 0n, cmdlinePaddr: 0n, rsdpPaddr: 0n, memmapPaddr: 0x3000n, memmapEntries: 0 }, memory.read(0x6000, 56));
+    expect(() => decodeHandoff(memory, 0x6000)).toThrow(expect.objectContaining({ code: 'BAD_VALUE', field: 'modlist_paddr', paddr: 0x6010n }));
+    expect(validateHandoff(memory, 0x6000).map((p) => p.code)).toContain('MISSING_ADDRESS');
+    encodeStartInfo({ ...info, nrModules: 0, cmdlinePaddr: 0n, rsdpPaddr: 0n, memmapPaddr: 0n, memmapEntries: 2 }, memory.read(0x6000, 56));
+    expect(() => decodeHandoff(memory, 0x6000)).toThrow(expect.objectContaining({ code: 'BAD_VALUE', field: 'memmap_paddr' }));
+  });
+});
