@@ -1,0 +1,264 @@
+/**
+ * A zero-allocation cursor over the structure block (Devicetree
+ * Specification v0.4 §5.4): every node and property in order, with its
+ * depth, names and values given as offsets and lengths into the caller's
+ * bytes. It checks the token stream as libfdt's `fdt_check_full()` does and
+ * throws {@link BootprotoError} where that function returns an error.
+ *
+ * @module
+ */
+import { BootprotoError, type ErrorCode } from '../core/index.js';
+import { fdtGeometry, type FdtGeometry } from './blob.js';
+import { FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_NOP, FDT_PROP } from './header.js';
+
+const INT_MAX = 0x7fffffff;
+const utf8 = new TextDecoder('utf-8');
+
+/** Options of {@link FdtCursor}. */
+export interface FdtCursorOptions {
+  /**
+   * The deepest nesting accepted (the root node is depth 1); deeper throws
+   * `LIMIT`. Default 1024 (libfdt's bound is `INT_MAX`; real trees stay
+   * below 16).
+   */
+  maxDepth?: number;
+}
+
+/** The default {@link FdtCursorOptions.maxDepth}. */
+export const FDT_MAX_DEPTH = 1024;
+
+/** The token names by value, for messages and rendering. */
+export const FDT_TOKEN_NAMES: Readonly<Record<number, string>> = {
+  [FDT_BEGIN_NODE]: 'FDT_BEGIN_NODE',
+  [FDT_END_NODE]: 'FDT_END_NODE',
+  [FDT_PROP]: 'FDT_PROP',
+  [FDT_NOP]: 'FDT_NOP',
+  [FDT_END]: 'FDT_END',
+};
+
+/**
+ * Walks the structure block token by token without allocating: one object,
+ * moved by {@link FdtCursor.next}. `FDT_NOP` tokens are skipped (and
+ * counted). After `next()` returns:
+ *
+ * - `FDT_BEGIN_NODE`: {@link FdtCursor.nameStart}/{@link FdtCursor.nameLength}
+ *   give the node's name (for versions before 16, the part after the last `/`
+ *   of the full path stored there); {@link FdtCursor.depth} is the node's
+ *   depth (the root node is 1).
+ * - `FDT_PROP`: the name (in the strings block) and
+ *   {@link FdtCursor.valueStart}/{@link FdtCursor.valueLength}; `depth` is
+ *   the depth of the node holding it (0 for a property before the root node,
+ *   which libfdt tolerates).
+ * - `FDT_END_NODE`: `depth` is the parent's depth (0 after the root closes).
+ * - `FDT_END`: the walk is over; further calls return `FDT_END` again.
+ *
+ * Offsets named `…Start` are from the start of the caller's bytes;
+ * {@link FdtCursor.offset} is from the start of the structure block, as
+ * libfdt's node and property offsets are.
+ */
+export class FdtCursor {
+  /** The blob. */
+  readonly bytes: Uint8Array;
+  /** Where its blocks lie. */
+  readonly geometry: FdtGeometry;
+  /** The current token (0 before the first call of `next()`). */
+  token = 0;
+  /** Offset of the current token within the structure block (libfdt's offset). */
+  offset = 0;
+  /** The number of nodes open after the current token. */
+  depth = 0;
+  /** Start of the current name: the node name in the structure block, or the property name in the strings block. */
+  nameStart = 0;
+  /** Length of the current name in bytes, without its NUL. */
+  nameLength = 0;
+  /** Start of the current property's value. */
+  valueStart = 0;
+  /** Length of the current property's value (`len`). */
+  valueLength = 0;
+  /** The current property's `nameoff`. */
+  nameoff = 0;
+  /** How many `FDT_NOP` tokens the walk has skipped. */
+  nopCount = 0;
+
+  private readonly dv: DataView;
+  private readonly structOffset: number;
+  private readonly structEnd: number;
+  private readonly stringsOffset: number;
+  private readonly stringsEnd: number;
+  private readonly totalsize: number;
+  private readonly old: boolean;
+  private readonly maxDepth: number;
+  private nextOffset = 0;
+  private rootClosed = false;
+  private done = false;
+
+  /** A cursor over `bytes`, whose header is checked first ({@link fdtGeometry}). */
+  constructor(bytes: Uint8Array, options: FdtCursorOptions = {}, geometry: FdtGeometry = fdtGeometry(bytes)) {
+    this.bytes = bytes;
+    this.geometry = geometry;
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.structOffset = geometry.structOffset;
+    this.structEnd = geometry.structEnd;
+    this.stringsOffset = geometry.stringsOffset;
+    this.stringsEnd = geometry.stringsEnd;
+    this.totalsize = geometry.totalsize;
+    this.old = geometry.header.version < 16;
+    this.maxDepth = options.maxDepth ?? FDT_MAX_DEPTH;
+  }
+
+  /** Goes back to the start of the structure block. */
+  reset(): this {
+    return this.seek(0, 0);
+  }
+
+  /**
+   * Moves to the token at structure offset `offset`, as if `depth` nodes
+   * were open. Used to resume a walk at a node found earlier.
+   */
+  seek(offset: number, depth: number): this {
+    this.nextOffset = offset;
+    this.depth = depth;
+    this.token = 0;
+    this.rootClosed = false;
+    this.done = false;
+    return this;
+  }
+
+  private fail(code: ErrorCode, at: number, reason: string, structure = 'structure block', field?: string): never {
+    const init = { code, format: 'fdt' as const, structure, offset: at, reason };
+    throw new BootprotoError(field === undefined ? init : { ...init, field });
+  }
+
+  /** Advances to the next token (skipping `FDT_NOP`) and returns it. */
+  next(): number {
+    if (this.done) return FDT_END;
+    const dv = this.dv;
+    const end = this.structEnd;
+    for (;;) {
+      const o = this.nextOffset;
+      const abs = this.structOffset + o;
+      if (abs + 4 > end) {
+        this.fail('TRUNCATED', abs, `the structure block ends at ${end} before FDT_END (token at struct offset ${o})`);
+      }
+      const tag = dv.getUint32(abs);
+      this.offset = o;
+      switch (tag) {
+        case FDT_BEGIN_NODE: {
+          if (this.rootClosed) this.fail('BAD_VALUE', abs, 'a second root node after the first one closed');
+          const start = abs + 4;
+          const bytes = this.bytes;
+          let i = start;
+          while (i < end && bytes[i] !== 0) i++;
+          if (i >= end) this.fail('UNTERMINATED', start, 'node name runs past the end of the structure block', 'fdt_node_header', 'name');
+          let nameStart = start;
+          if (this.old) {
+            for (let j = i - 1; j >= start; j--) {
+              if (bytes[j] === 0x2f) {
+                nameStart = j + 1;
+                break;
+              }
+            }
+          }
+          const depth = this.depth + 1;
+          if (depth > this.maxDepth) this.fail('LIMIT', abs, `nesting deeper than ${this.maxDepth} nodes`);
+          if (depth === 1 && i !== nameStart) this.fail('BAD_VALUE', start, 'the root node has a name', 'fdt_node_header', 'name');
+          this.depth = depth;
+          this.nameStart = nameStart;
+          this.nameLength = i - nameStart;
+          this.nextOffset = (i + 1 - this.structOffset + 3) & ~3;
+          this.token = FDT_BEGIN_NODE;
+          return FDT_BEGIN_NODE;
+        }
+        case FDT_END_NODE: {
+          if (this.depth === 0) this.fail('BAD_VALUE', abs, 'FDT_END_NODE with no node open');
+          const depth = this.depth - 1;
+          this.depth = depth;
+          if (depth === 0) this.rootClosed = true;
+          this.nextOffset = o + 4;
+          this.token = FDT_END_NODE;
+          return FDT_END_NODE;
+        }
+        case FDT_PROP: {
+          if (this.rootClosed) this.fail('BAD_VALUE', abs, 'a property after the root node closed');
+          if (abs + 12 > end) this.fail('TRUNCATED', abs, 'property header runs past the end of the structure block', 'fdt_property');
+          const len = dv.getUint32(abs + 4);
+          const nameoff = dv.getUint32(abs + 8);
+          if (len + o + 8 >= INT_MAX) this.fail('OUT_OF_BOUNDS', abs + 4, `property length ${len} overflows`, 'fdt_property', 'len');
+          let valueStart = abs + 12;
+          if (this.old && len >= 8 && (o + 12) % 8 !== 0) valueStart += 4;
+          const valueEnd = valueStart + len;
+          if (valueEnd > end) this.fail('TRUNCATED', abs + 4, `property value of ${len} bytes runs past the end of the structure block`, 'fdt_property', 'len');
+          this.nameStart = this.checkName(nameoff, abs + 8);
+          this.nameoff = nameoff;
+          this.valueStart = valueStart;
+          this.valueLength = len;
+          this.nextOffset = (valueEnd - this.structOffset + 3) & ~3;
+          this.token = FDT_PROP;
+          return FDT_PROP;
+        }
+        case FDT_NOP:
+          if (this.rootClosed) this.fail('BAD_VALUE', abs, 'FDT_NOP after the root node closed (libfdt expects FDT_END)');
+          this.nopCount++;
+          this.nextOffset = o + 4;
+          continue;
+        case FDT_END:
+          if (this.depth !== 0) this.fail('BAD_VALUE', abs, `FDT_END with ${this.depth} node(s) still open`);
+          this.done = true;
+          this.token = FDT_END;
+          this.nextOffset = o + 4;
+          return FDT_END;
+        default:
+          this.fail('BAD_VALUE', abs, `unknown token 0x${tag.toString(16)} at struct offset ${o}`);
+      }
+    }
+  }
+
+  /** Resolves a `nameoff` as libfdt's `fdt_get_string()` does; sets `nameLength`; returns the name's start. */
+  private checkName(nameoff: number, at: number): number {
+    if (nameoff > INT_MAX) this.fail('OUT_OF_BOUNDS', at, `nameoff ${nameoff} is negative as an int`, 'fdt_property', 'nameoff');
+    const start = this.stringsOffset + nameoff;
+    const limit = Math.min(this.stringsEnd, this.totalsize);
+    if (start >= limit) {
+      this.fail('OUT_OF_BOUNDS', at, `nameoff ${nameoff} is past the end of the strings block`, 'fdt_property', 'nameoff');
+    }
+    const bytes = this.bytes;
+    let i = start;
+    while (i < limit && bytes[i] !== 0) i++;
+    if (i >= limit) this.fail('UNTERMINATED', start, `the name at nameoff ${nameoff} runs past the strings block`, 'fdt_property', 'nameoff');
+    this.nameLength = i - start;
+    return start;
+  }
+
+  /** True when the current name's bytes equal `name` (UTF-8 bytes, without NUL). No allocation. */
+  nameIs(name: Uint8Array): boolean {
+    if (name.length !== this.nameLength) return false;
+    const bytes = this.bytes;
+    const s = this.nameStart;
+    for (let i = 0; i < name.length; i++) if (bytes[s + i] !== name[i]) return false;
+    return true;
+  }
+
+  /** The current name as text (allocates a string). */
+  name(): string {
+    return utf8.decode(this.bytes.subarray(this.nameStart, this.nameStart + this.nameLength));
+  }
+
+  /** The current property's value: a subarray of the blob (allocates the view object, not the bytes). */
+  value(): Uint8Array {
+    return this.bytes.subarray(this.valueStart, this.valueStart + this.valueLength);
+  }
+
+  /** The `index`th big-endian 32-bit cell of the current property's value; `LIMIT`-free, bounds-checked. */
+  cell(index = 0): number {
+    const at = this.valueStart + index * 4;
+    if (!(index >= 0 && (index + 1) * 4 <= this.valueLength)) {
+      this.fail('OUT_OF_BOUNDS', this.valueStart, `cell ${index} of a ${this.valueLength}-byte value`, 'fdt_property', 'data');
+    }
+    return this.dv.getUint32(at);
+  }
+}
+
+/** A cursor over the structure block of `bytes` (checks the header first). */
+export function fdtCursor(bytes: Uint8Array, options?: FdtCursorOptions): FdtCursor {
+  return new FdtCursor(bytes, options);
+}

@@ -1,0 +1,308 @@
+/**
+ * The devicetree as plain objects: decoded from a blob, edited, and encoded
+ * back as dtc's flattener lays a blob out (header, reservation map, structure
+ * block, strings block, in that order, with each property name stored once).
+ * Devicetree Specification v0.4 §5; dtc's `flattree.c` for the layout
+ * choices the specification leaves open.
+ *
+ * @module
+ */
+import { BootprotoError, decodeLayout } from '../core/index.js';
+import { FdtCursor, type FdtCursorOptions } from './cursor.js';
+import {
+  FDT_BEGIN_NODE,
+  FDT_END,
+  FDT_END_NODE,
+  FDT_MAGIC,
+  FDT_PROP,
+  FDT_RESERVE_ENTRY,
+  FDT_V17_SIZE,
+  type FdtReserveEntry,
+} from './header.js';
+
+const encoder = new TextEncoder();
+
+/** A property: its name and its value bytes. */
+export interface FdtProperty {
+  name: string;
+  value: Uint8Array;
+}
+
+/** A node: its name with unit address (`""` for the root), its properties and its subnodes, in order. */
+export interface FdtNode {
+  name: string;
+  properties: FdtProperty[];
+  children: FdtNode[];
+}
+
+/** A whole devicetree: the header fields a writer chooses, the reservation map and the root node. */
+export interface FdtTree {
+  /** `version` of the blob it came from (the encoder writes 17). */
+  version: number;
+  /** `last_comp_version` of the blob it came from (the encoder writes 16). */
+  lastCompVersion: number;
+  /** `boot_cpuid_phys` (0 for a blob of version below 2). */
+  bootCpuidPhys: number;
+  /** The memory reservation map, without its terminating entry. */
+  reservations: FdtReserveEntry[];
+  /** The root node. */
+  root: FdtNode;
+}
+
+function bad(reason: string, offset = 0, code: 'BAD_VALUE' | 'NOT_FOUND' = 'BAD_VALUE'): never {
+  throw new BootprotoError({ code, format: 'fdt', structure: 'structure block', offset, reason });
+}
+
+/**
+ * Decodes a blob into plain objects (values are copies). Accepts what
+ * libfdt accepts, except what a tree cannot hold: a property outside every
+ * node (`BAD_VALUE`) and a structure block without a root node
+ * (`NOT_FOUND`). `FDT_NOP` tokens are dropped.
+ */
+export function decodeFdt(bytes: Uint8Array, options?: FdtCursorOptions): FdtTree {
+  const c = new FdtCursor(bytes, options);
+  const g = c.geometry;
+  const stack: FdtNode[] = [];
+  let root: FdtNode | undefined;
+  for (let t = c.next(); t !== FDT_END; t = c.next()) {
+    if (t === FDT_BEGIN_NODE) {
+      const node: FdtNode = { name: c.name(), properties: [], children: [] };
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) root = node;
+      else parent.children.push(node);
+      stack.push(node);
+    } else if (t === FDT_END_NODE) {
+      stack.pop();
+    } else {
+      const node = stack[stack.length - 1];
+      if (node === undefined) bad('a property outside every node cannot be held in a tree', g.structOffset + c.offset);
+      node.properties.push({ name: c.name(), value: c.value().slice() });
+    }
+  }
+  if (root === undefined) bad('the structure block holds no root node', g.structOffset, 'NOT_FOUND');
+  const reservations: FdtReserveEntry[] = [];
+  for (let i = 0; i < g.reserveCount; i++) {
+    reservations.push(decodeLayout(FDT_RESERVE_ENTRY, bytes, g.rsvmapOffset + i * FDT_RESERVE_ENTRY.size));
+  }
+  return {
+    version: g.header.version,
+    lastCompVersion: g.header.lastCompVersion,
+    bootCpuidPhys: g.header.bootCpuidPhys ?? 0,
+    reservations,
+    root,
+  };
+}
+
+/** Options of {@link encodeFdt}. */
+export interface EncodeFdtOptions {
+  /** Free bytes added after the strings block and counted in `totalsize` (dtc's `-p`). Default 0. */
+  padding?: number;
+  /** A smallest `totalsize`, reached by free space at the end (dtc's `-S`). */
+  minSize?: number;
+  /** Deepest nesting written; deeper throws `LIMIT` (the tree could be cyclic). Default 1024. */
+  maxDepth?: number;
+}
+
+const align4 = (n: number): number => (n + 3) & ~3;
+
+/**
+ * The strings block as dtc builds it: names in the order the flattener
+ * first meets them (a node's properties, then its subnodes), each stored
+ * once; a name equal to the tail of one already stored reuses that tail
+ * (`stringtable_insert` looks for the name at every offset).
+ */
+class StringTable {
+  private readonly at = new Map<string, number>();
+  private readonly parts: Uint8Array[] = [];
+  size = 0;
+  offsetOf(name: Uint8Array): number {
+    const key = latin1(name);
+    const found = this.at.get(key);
+    if (found !== undefined) return found;
+    const offset = this.size;
+    for (let k = 0; k <= name.length; k++) {
+      const tail = key.slice(k);
+      if (!this.at.has(tail)) this.at.set(tail, offset + k);
+    }
+    const stored = new Uint8Array(name.length + 1);
+    stored.set(name);
+    this.parts.push(stored);
+    this.size += stored.length;
+    return offset;
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i] as number);
+  return s;
+}
+
+/**
+ * Encodes a tree as dtc writes a version 17 blob: a 40-byte header, the
+ * reservation map at offset 40 (its entries and a terminating entry), the
+ * structure block, then the strings block; `last_comp_version` 16;
+ * `boot_cpuid_phys` from the tree. A blob dtc wrote (without `-p`, `-S` or
+ * `-a`) comes back byte for byte.
+ */
+export function encodeFdt(tree: FdtTree, options: EncodeFdtOptions = {}): Uint8Array {
+  const maxDepth = options.maxDepth ?? 1024;
+  const strings = new StringTable();
+  // First pass: sizes and name offsets (one entry per property, in order).
+  const nameoffs: number[] = [];
+  const nodeNames: Uint8Array[] = [];
+  let structSize = 0;
+  const seen = new Set<FdtNode>();
+  const measure = (node: FdtNode, depth: number): void => {
+    if (depth > maxDepth) {
+      throw new BootprotoError({ code: 'LIMIT', format: 'fdt', structure: 'structure block', offset: 0, reason: `nesting deeper than ${maxDepth}` });
+    }
+    if (seen.has(node)) bad(`node "${node.name}" appears twice in the tree`);
+    seen.add(node);
+    const name = encoder.encode(node.name);
+    if (name.includes(0)) bad(`node name "${node.name}" holds a NUL`);
+    nodeNames.push(name);
+    structSize += 4 + align4(name.length + 1);
+    for (const p of node.properties) {
+      const pn = encoder.encode(p.name);
+      if (pn.includes(0)) bad(`property name "${p.name}" holds a NUL`);
+      nameoffs.push(strings.offsetOf(pn));
+      structSize += 12 + align4(p.value.length);
+    }
+    for (const child of node.children) measure(child, depth + 1);
+    structSize += 4;
+  };
+  measure(tree.root, 1);
+  structSize += 4;
+  const rsvSize = (tree.reservations.length + 1) * FDT_RESERVE_ENTRY.size;
+  const offStruct = FDT_V17_SIZE + rsvSize;
+  const offStrings = offStruct + structSize;
+  let totalsize = offStrings + strings.size + (options.padding ?? 0);
+  if (options.minSize !== undefined && options.minSize > totalsize) totalsize = options.minSize;
+  if (totalsize > 0x7fffffff) bad(`a ${totalsize}-byte blob is larger than libfdt reads`);
+  const out = new Uint8Array(totalsize);
+  const dv = new DataView(out.buffer);
+  const header = [FDT_MAGIC, totalsize, offStruct, offStrings, FDT_V17_SIZE, 17, 16, tree.bootCpuidPhys, strings.size, structSize];
+  header.forEach((v, i) => dv.setUint32(i * 4, v >>> 0));
+  tree.reservations.forEach((r, i) => {
+    dv.setBigUint64(FDT_V17_SIZE + i * 16, BigInt.asUintN(64, r.address));
+    dv.setBigUint64(FDT_V17_SIZE + i * 16 + 8, BigInt.asUintN(64, r.size));
+  });
+  let at = offStruct;
+  let propIndex = 0;
+  let nodeIndex = 0;
+  const write = (node: FdtNode): void => {
+    dv.setUint32(at, FDT_BEGIN_NODE);
+    const name = nodeNames[nodeIndex++] as Uint8Array;
+    out.set(name, at + 4);
+    at += 4 + align4(name.length + 1);
+    for (const p of node.properties) {
+      dv.setUint32(at, FDT_PROP);
+      dv.setUint32(at + 4, p.value.length);
+      dv.setUint32(at + 8, nameoffs[propIndex++] as number);
+      out.set(p.value, at + 12);
+      at += 12 + align4(p.value.length);
+    }
+    for (const child of node.children) write(child);
+    dv.setUint32(at, FDT_END_NODE);
+    at += 4;
+  };
+  write(tree.root);
+  dv.setUint32(at, FDT_END);
+  out.set(strings.bytes(), offStrings);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Editing, with the placement libfdt's read-write functions choose
+
+/** True when a node called `nodeName` answers to `name`, as libfdt matches names (`name` without `@` also matches `name@…`). */
+export function nodeNameMatches(nodeName: string, name: string): boolean {
+  if (nodeName === name) return true;
+  return !name.includes('@') && nodeName.startsWith(name) && nodeName[name.length] === '@';
+}
+
+/** The first subnode of `node` answering to `name` (see {@link nodeNameMatches}). */
+export function findChild(node: FdtNode, name: string): FdtNode | undefined {
+  return node.children.find((c) => nodeNameMatches(c.name, name));
+}
+
+/**
+ * The node at an absolute `path` (`/`, `/cpus/cpu@0`, `/cpus/cpu`), matched
+ * as libfdt matches; undefined when absent. Aliases are not followed.
+ */
+export function findNode(tree: FdtTree | FdtNode, path: string): FdtNode | undefined {
+  let node: FdtNode | undefined = 'root' in tree ? tree.root : tree;
+  for (const part of path.split('/')) {
+    if (part === '') continue;
+    node = findChild(node, part);
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
+/** The value of `node`'s property `name`, or undefined. */
+export function getProperty(node: FdtNode, name: string): Uint8Array | undefined {
+  return node.properties.find((p) => p.name === name)?.value;
+}
+
+/**
+ * Sets a property, as `fdt_setprop`: an existing property keeps its place
+ * and takes the new value; a new one goes first among the node's
+ * properties (where libfdt inserts it). Returns the node.
+ */
+export function setProperty(node: FdtNode, name: string, value: Uint8Array): FdtNode {
+  const p = node.properties.find((q) => q.name === name);
+  if (p !== undefined) p.value = value;
+  else node.properties.unshift({ name, value });
+  return node;
+}
+
+/** Deletes a property (the first of that name), as `fdt_delprop`; returns whether there was one. */
+export function deleteProperty(node: FdtNode, name: string): boolean {
+  const i = node.properties.findIndex((p) => p.name === name);
+  if (i < 0) return false;
+  node.properties.splice(i, 1);
+  return true;
+}
+
+/**
+ * Adds an empty subnode, as `fdt_add_subnode`: it goes first among the
+ * parent's subnodes (after its properties, where libfdt inserts it).
+ * Throws `BAD_VALUE` when a subnode already answers to `name` (libfdt's
+ * `FDT_ERR_EXISTS`) or the name is empty or holds `/` or NUL.
+ */
+export function addNode(parent: FdtNode, name: string): FdtNode {
+  if (name === '' || name.includes('/') || name.includes('\0')) bad(`"${name}" is not a node name`);
+  if (findChild(parent, name) !== undefined) bad(`a subnode "${name}" already exists`);
+  const node: FdtNode = { name, properties: [], children: [] };
+  parent.children.unshift(node);
+  return node;
+}
+
+/** Deletes the node at an absolute `path` (not the root), as `fdt_del_node`; returns whether there was one. */
+export function deleteNode(tree: FdtTree, path: string): boolean {
+  const parts = path.split('/').filter((p) => p !== '');
+  const last = parts.pop();
+  if (last === undefined) return false;
+  const parent = findNode(tree, `/${parts.join('/')}`);
+  if (parent === undefined) return false;
+  const i = parent.children.findIndex((c) => nodeNameMatches(c.name, last));
+  if (i < 0) return false;
+  parent.children.splice(i, 1);
+  return true;
+}
+
+/** A new, empty tree: version 17, no reservations, an empty root node. */
+export function createFdtTree(): FdtTree {
+  return { version: 17, lastCompVersion: 16, bootCpuidPhys: 0, reservations: [], root: { name: '', properties: [], children: [] } };
+}
