@@ -26,3 +26,5 @@ export * from './boot-params.js';
 export * from './setup-data.js';
 export * from './kernel-info.js';
 export * from './bzimage.js';
+export * from './validate.js';
+export * from './loader.js';

@@ -12,6 +12,7 @@ import {
   decodeLayout,
   defineLayout,
   encodeLayout,
+  specName,
   u16,
   u32,
   u64,
@@ -308,4 +309,9 @@ export function encodeSetupHeader(header: SetupHeader, into?: Uint8Array, base =
 /** A zero-allocation view of all 123 bytes of a setup header at `offset` (0x1F1 in an image or zero page). */
 export function viewSetupHeader(bytes: Uint8Array, offset = SETUP_HEADER_OFFSET): View<typeof SETUP_HEADER.fields> {
   return viewLayout(SETUP_HEADER, bytes, offset);
+}
+
+/** The specification's name of a setup header field (`cmdLinePtr` → `cmd_line_ptr`). */
+export function specNameOf(key: SetupHeaderKey): string {
+  return specName(key, SETUP_HEADER.fields[key]);
 }
