@@ -28,7 +28,7 @@ export interface FdtGeometry {
   structEnd: number;
   /** `off_dt_strings`. */
   stringsOffset: number;
-  /** Where name reads must stop: `off_dt_strings + size_dt_strings` (version 17), else `totalsize`. */
+  /** Where name reads must stop: `off_dt_strings + size_dt_strings` (version 17), else `totalsize` (as `fdt_get_string`). */
   stringsEnd: number;
 }
 
@@ -79,15 +79,17 @@ export function fdtGeometry(bytes: Uint8Array): FdtGeometry {
     structEnd = structOffset + size;
   }
   const stringsOffset = header.offDtStrings;
-  // Before version 3 the header has no size_dt_strings: the block runs to totalsize.
-  const stringsSize = header.sizeDtStrings ?? totalsize - Math.min(stringsOffset, totalsize);
+  // libfdt bounds the strings block with the word at offset 32 whatever the
+  // version, so a version 2 blob is checked against whatever follows its
+  // 32-byte header there; the verdict must be the same.
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const stringsSize = header.sizeDtStrings ?? (bytes.length >= 36 ? dv.getUint32(32) : 0);
   if (!blockOk(headerSize, totalsize, stringsOffset, stringsSize)) {
     fail('OUT_OF_BOUNDS', 'off_dt_strings', 12, `strings block ${stringsOffset}+${stringsSize} is outside ${headerSize}..${totalsize}`);
   }
   const stringsEnd = version >= 17 ? stringsOffset + stringsSize : totalsize;
   // fdt_num_mem_rsv: entries up to the one whose size is 0, each within totalsize.
   let reserveCount = 0;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let at = rsvmapOffset; ; at += FDT_RESERVE_ENTRY.size, reserveCount++) {
     if (at + FDT_RESERVE_ENTRY.size > totalsize) {
       fail('TRUNCATED', undefined, at, 'the memory reservation map has no terminating entry within totalsize', 'fdt_reserve_entry');

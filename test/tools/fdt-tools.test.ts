@@ -1,0 +1,248 @@
+/**
+ * The devicetree module against the real tools (Debian packages
+ * device-tree-compiler, libfdt-dev, gcc): every value against `fdtget`,
+ * headers against `fdtdump`, DTS output recompiled by `dtc`, encoder output
+ * against `dtc -I dtb -O dtb`, validation verdicts and look-ups against
+ * libfdt itself (test/tools/fdt/libfdt-probe.c, built into .cache/).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addNode,
+  cellsValue,
+  createFdtTree,
+  decodeFdt,
+  decodeFdtHeader,
+  encodeFdt,
+  fdtCheckFull,
+  findNode,
+  openFdt,
+  setProperty,
+  stringListValue,
+  stringValue,
+  toDts,
+  u64Value,
+  type FdtNode,
+  type FdtTree,
+} from '../../src/fdt/index.js';
+import { FEATURE_BLOBS, QEMU_BLOBS, fixture } from '../fdt/fixtures.js';
+import { REPO_ROOT, makeTempDir, removeTempDir, run, runOk, seededBytes } from './helpers.js';
+
+const PROBE = join(REPO_ROOT, '.cache/libfdt-probe');
+let dir: string;
+
+beforeAll(async () => {
+  dir = makeTempDir('fdt-tools-');
+  mkdirSync(join(REPO_ROOT, '.cache'), { recursive: true });
+  await runOk('gcc', ['-O2', '-Wall', '-o', PROBE, join(REPO_ROOT, 'test/tools/fdt/libfdt-probe.c'), '-lfdt']);
+});
+afterAll(() => removeTempDir(dir));
+
+function save(name: string, bytes: Uint8Array): string {
+  const file = join(dir, name.replace(/\.gz$/, ''));
+  writeFileSync(file, bytes);
+  return file;
+}
+
+/** Compiles DTS text with dtc (under a timeout), returning the blob. */
+async function compile(text: string, name: string, extra: string[] = []): Promise<Uint8Array> {
+  const src = join(dir, `${name}.dts`);
+  const out = join(dir, `${name}.out.dtb`);
+  writeFileSync(src, text);
+  await runOk('timeout', ['60', 'dtc', '-q', ...extra, '-I', 'dts', '-O', 'dtb', '-o', out, src]);
+  return new Uint8Array(readFileSync(out));
+}
+
+const ALL = [...FEATURE_BLOBS, ...QEMU_BLOBS];
+
+/**
+ * dtc's `name_properties` check deletes a `name` property that repeats the
+ * node's base name (the blobs older than version 16 carry one per node), for
+ * DTS and DTB input alike: what dtc gives back lacks them.
+ */
+function asDtcKeeps(tree: FdtTree): FdtTree {
+  const strip = (n: FdtNode): FdtNode => {
+    const base = new TextEncoder().encode(n.name.split('@')[0] ?? '');
+    const redundant = (p: FdtNode['properties'][number]): boolean =>
+      p.name === 'name' && p.value.length === base.length + 1 && base.every((b, i) => p.value[i] === b);
+    const first = n.properties.findIndex((p) => p.name === 'name');
+    const props = first >= 0 && redundant(n.properties[first]!) ? n.properties.filter((_, i) => i !== first) : n.properties;
+    return { name: n.name, properties: props, children: n.children.map(strip) };
+  };
+  return { ...tree, root: strip(tree.root) };
+}
+
+describe('fdtdump and fdtget agree with the decoder', () => {
+  for (const name of ALL) {
+    it(`${name}: header as fdtdump prints it`, async () => {
+      const bytes = fixture(name);
+      const file = save(name, bytes);
+      const r = await runOk('timeout', ['60', 'fdtdump', file]);
+      const h = decodeFdtHeader(bytes);
+      const field = (label: string): number | undefined => {
+        const m = new RegExp(`// ${label}:\\s+(0x[0-9a-f]+|\\d+)`).exec(r.stdout);
+        return m === null ? undefined : Number(m[1]);
+      };
+      expect(field('totalsize')).toBe(h.totalsize);
+      expect(field('off_dt_struct')).toBe(h.offDtStruct);
+      expect(field('off_dt_strings')).toBe(h.offDtStrings);
+      expect(field('off_mem_rsvmap')).toBe(h.offMemRsvmap);
+      expect(field('version')).toBe(h.version);
+      expect(field('last_comp_version')).toBe(h.lastCompVersion);
+      if (h.version >= 2) expect(field('boot_cpuid_phys')).toBe(h.bootCpuidPhys);
+      if (h.version >= 3) expect(field('size_dt_strings')).toBe(h.sizeDtStrings);
+      if (h.version >= 17) expect(field('size_dt_struct')).toBe(h.sizeDtStruct);
+    });
+
+    it(`${name}: every node, property and value as fdtget reads them`, async () => {
+      const bytes = fixture(name);
+      const file = save(name, bytes);
+      const fdt = openFdt(bytes);
+      const args: string[] = [];
+      const expected: string[] = [];
+      for (const node of fdt.nodes()) {
+        const path = fdt.nodePath(node);
+        const subs = await runOk('fdtget', ['-l', file, path]);
+        expect(subs.stdout.split('\n').filter((l) => l !== ''), path).toEqual(fdt.subnodes(node).map((o) => fdt.nodeName(o)));
+        const seen = new Set<string>();
+        for (const p of fdt.properties(node)) {
+          if (seen.has(p.name)) continue;
+          seen.add(p.name);
+          args.push(path, p.name);
+          expected.push(Array.from(p.value, (b) => b.toString(16)).join(' '));
+        }
+      }
+      const r = await runOk('fdtget', ['-t', 'bx', file, ...args]);
+      expect(r.stdout.split('\n').slice(0, expected.length)).toEqual(expected);
+    });
+  }
+});
+
+describe('libfdt agrees on look-ups', () => {
+  it('fdt_path_offset and fdt_node_offset_by_phandle give our offsets', async () => {
+    for (const name of ['features.dtb', ...QEMU_BLOBS]) {
+      const bytes = fixture(name);
+      const file = save(name, bytes);
+      const fdt = openFdt(bytes);
+      const paths = ['/', '/nope', '//cpus//'];
+      for (const n of fdt.nodes()) {
+        const full = fdt.nodePath(n);
+        paths.push(full, full.replace(/@[^/]*$/, ''), `${full}/`);
+      }
+      // Aliases whose value is an absolute path (libfdt 1.6.1 would recurse forever on "self").
+      if (name === 'features.dtb') paths.push('serial0', 'serial1', 'ethernet', 'serial0/', 'missing');
+      const r = await runOk(PROBE, ['path', file, ...paths]);
+      const theirs = r.stdout.trim().split('\n').map(Number);
+      const ours = paths.map((p) => fdt.pathOffset(p) ?? -1);
+      expect(ours.map((o, i) => (o < 0 ? -1 : o) === (theirs[i] as number) || ((theirs[i] as number) < 0 && o < 0))).not.toContain(false);
+      const phandles = ['1', '2', '3', '0x77', '0x8000', '0'];
+      const pr = await runOk(PROBE, ['phandle', file, ...phandles]);
+      const ph = pr.stdout.trim().split('\n').map(Number);
+      phandles.forEach((p, i) => {
+        const mine = fdt.nodeByPhandle(Number(p));
+        expect(mine ?? -1, `${name} phandle ${p}`).toBe((ph[i] as number) < 0 ? -1 : ph[i]);
+      });
+    }
+  });
+
+  it('libfdt 1.6.1 follows a relative alias that we (as libfdt 1.7) refuse', async () => {
+    const file = save('features.dtb', fixture('features.dtb'));
+    const r = await runOk(PROBE, ['path', file, 'relative']);
+    expect(Number(r.stdout.trim())).toBeGreaterThan(0);
+    expect(openFdt(fixture('features.dtb')).pathOffset('relative')).toBeUndefined();
+  });
+
+  it('fdt_check_full gives our verdict on every corrupted blob', async () => {
+    const bases = [fixture('features.dtb'), fixture('features-v2.dtb'), fixture('overlay.dtb')];
+    const files: string[] = [];
+    const blobs: Uint8Array[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const noise = seededBytes(1000 + i, 16);
+      const base = bases[i % bases.length] as Uint8Array;
+      const b = base.slice();
+      const flips = 1 + ((noise[0] as number) % 3);
+      for (let k = 0; k < flips; k++) {
+        const at = (((noise[1 + k * 3] as number) << 8) | (noise[2 + k * 3] as number)) % b.length;
+        // Half the mutations aim at the header and the structure block's tokens.
+        const target = i % 2 === 0 ? at % 64 : at;
+        b[target] = noise[3 + k * 3] as number;
+      }
+      const cut = i % 7 === 0 ? b.subarray(0, (noise[12] as number) * 12) : b;
+      blobs.push(cut);
+      void base;
+      files.push(save(`mut${i}.dtb`, cut));
+    }
+    const r = await runOk(PROBE, ['check', ...files]);
+    const verdicts = r.stdout.trim().split('\n').map(Number);
+    let rejected = 0;
+    blobs.forEach((b, i) => {
+      const theirs = verdicts[i] === 0;
+      if (!theirs) rejected++;
+      const base = bases[i % bases.length] as Uint8Array;
+      const diff = Array.from(b.keys()).filter((k) => b[k] !== base[k]).map((k) => `${k}:${base[k]}->${b[k]}`);
+      expect(fdtCheckFull(b), `mut${i}.dtb (${b.length} bytes, ${diff.join(' ')}): libfdt says ${verdicts[i]}`).toBe(theirs);
+    });
+    expect(rejected).toBeGreaterThan(50);
+  });
+});
+
+describe('dtc agrees with the encoder and the DTS printer', () => {
+  for (const name of ALL) {
+    it(`${name}: encodeFdt(decodeFdt(x)) equals dtc -I dtb -O dtb x`, async () => {
+      const bytes = fixture(name);
+      const file = save(name, bytes);
+      const out = join(dir, `${name}.dtc.dtb`);
+      await runOk('timeout', ['60', 'dtc', '-q', '-I', 'dtb', '-O', 'dtb', '-o', out, file]);
+      expect(encodeFdt(asDtcKeeps(decodeFdt(bytes)))).toEqual(new Uint8Array(readFileSync(out)));
+    });
+
+    it(`${name}: our DTS compiles back to the same blob`, async () => {
+      const bytes = fixture(name);
+      const tree = decodeFdt(bytes);
+      const back = await compile(toDts(tree), `${name}.ours`, tree.bootCpuidPhys === 0 ? [] : ['-b', String(tree.bootCpuidPhys)]);
+      expect(back).toEqual(encodeFdt(asDtcKeeps(tree)));
+    });
+  }
+
+  it("dtc's own DTS output loses the tree when a NUL is followed by a digit; ours does not", async () => {
+    const file = save('features.dtb', fixture('features.dtb'));
+    const r = await runOk('timeout', ['60', 'dtc', '-q', '-I', 'dtb', '-O', 'dts', file]);
+    expect(r.stdout).toContain('nul-digit = "a\\01\\0x"');
+    const theirs = await compile(r.stdout, 'dtc-own');
+    expect(theirs).not.toEqual(fixture('features.dtb'));
+    expect(await compile(toDts(decodeFdt(fixture('features.dtb'))), 'ours')).toEqual(fixture('features.dtb'));
+  });
+
+  it('a built and edited tree is accepted by dtc and read back by fdtget', async () => {
+    const tree = createFdtTree();
+    tree.reservations.push({ address: 0x1000n, size: 0x2000n });
+    setProperty(tree.root, '#size-cells', cellsValue([2]));
+    setProperty(tree.root, '#address-cells', cellsValue([2]));
+    setProperty(tree.root, 'compatible', stringListValue(['acme,board', 'acme,soc']));
+    const chosen = addNode(tree.root, 'chosen');
+    setProperty(chosen, 'bootargs', stringValue('console=hvc0 quiet'));
+    setProperty(chosen, 'linux,initrd-start', u64Value([0x48000000n]));
+    const mem = addNode(tree.root, 'memory@80000000');
+    setProperty(mem, 'reg', u64Value([0x80000000n, 0x10000000n]));
+    setProperty(mem, 'device_type', stringValue('memory'));
+    const edited = decodeFdt(encodeFdt(tree));
+    setProperty(findNode(edited, '/chosen')!, 'bootargs', stringValue('edited'));
+    const file = save('built.dtb', encodeFdt(edited));
+    const dts = await runOk('timeout', ['60', 'dtc', '-q', '-I', 'dtb', '-O', 'dts', file]);
+    expect(dts.stdout).toContain('/memreserve/\t0x0000000000001000 0x0000000000002000;');
+    const got = await runOk('fdtget', [file, '/chosen', 'bootargs', '/memory', 'reg', '/', 'compatible']);
+    // fdtget prints cells as signed ints.
+    expect(got.stdout.split('\n').slice(0, 3), got.stdout).toEqual(['edited', '0 -2147483648 0 268435456', 'acme,board acme,soc']);
+    const check = await runOk(PROBE, ['check', file]);
+    expect(check.stdout.trim()).toBe('0');
+  });
+
+  it('dtc compiles the fixtures to the committed bytes (the recipe still holds)', async () => {
+    const src = readFileSync(join(REPO_ROOT, 'test/fixtures/fdt/features.dts'), 'utf8');
+    expect(await compile(src, 'features-again')).toEqual(fixture('features.dtb'));
+    expect(existsSync(join(REPO_ROOT, 'test/fixtures/fdt/make-fixtures.sh'))).toBe(true);
+    const r = await run('dtc', ['--version']);
+    expect(r.stdout).toMatch(/Version: DTC/);
+  });
+});
