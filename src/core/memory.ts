@@ -65,9 +65,22 @@ function unmapped(paddr: bigint, length: number, ctx: MemoryContext): BootprotoE
   });
 }
 
-function toBig(paddr: PhysAddr): bigint {
-  return typeof paddr === 'bigint' ? paddr : BigInt(paddr);
+/**
+ * A physical address as a `bigint`, checked: a whole number from 0 to
+ * 2^64 − 1 (a `number` must also be a safe integer). Throws `BAD_VALUE`
+ * naming `context` otherwise, never a `RangeError`.
+ */
+export function toPhysAddr(paddr: PhysAddr, context: MemoryContext = MEMORY): bigint {
+  if (typeof paddr === 'bigint' ? paddr >= 0n && paddr < 1n << 64n : Number.isSafeInteger(paddr) && paddr >= 0) return BigInt(paddr);
+  throw new BootprotoError({
+    code: 'BAD_VALUE',
+    ...context,
+    offset: 0,
+    reason: `${String(paddr)} is not a physical address (a whole number from 0 to 2^64 - 1)`,
+  });
 }
+
+const toBig = (paddr: PhysAddr): bigint => toPhysAddr(paddr);
 
 /** Options of {@link createPhysicalMemory}. */
 export interface PhysicalMemoryOptions {

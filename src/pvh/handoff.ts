@@ -9,6 +9,7 @@ import {
   BootprotoError,
   encodeCString,
   readPhysCString,
+  toPhysAddr,
   type MemoryContext,
   type PhysAddr,
   type PhysicalMemory,
@@ -106,7 +107,7 @@ function missing(base: bigint, field: string, offset: number, count: string): Bo
  */
 export function decodeHandoff(memory: PhysicalMemory, startInfoPaddr: PhysAddr, limits: PvhLimits = {}): PvhHandoff {
   const max = { ...PVH_LIMITS, ...limits };
-  const base = BigInt(startInfoPaddr);
+  const base = toPhysAddr(startInfoPaddr, ctx('hvm_start_info'));
   const head = memory.read(base, 8, ctx('hvm_start_info'));
   const version = new DataView(head.buffer, head.byteOffset, 8).getUint32(4, true);
   const startInfo = decodeStartInfoAt(memory, base, version);
@@ -228,7 +229,8 @@ const align8 = (n: bigint): bigint => (n + 7n) & ~7n;
  * Lays out a whole handoff in `memory` as a VMM does: start_info, module
  * list, memory map, command lines (and module contents when given), at the
  * addresses of `placement`. Returns the start_info address and the regions
- * written, for the caller's own checks.
+ * written, for the caller's own checks. Throws `BAD_VALUE` (writing nothing)
+ * when two pieces would overlap.
  */
 export function buildHandoff(memory: PhysicalMemory, spec: PvhHandoffSpec, placement: PvhPlacement): BuiltHandoff {
   const version = spec.version ?? 1;
@@ -245,7 +247,7 @@ export function buildHandoff(memory: PhysicalMemory, spec: PvhHandoffSpec, place
     });
   }
   const regions: WrittenRegion[] = [];
-  const startInfoPaddr = BigInt(placement.startInfo);
+  const startInfoPaddr = toPhysAddr(placement.startInfo, ctx('hvm_start_info'));
   let cursor = align8(startInfoPaddr + BigInt(startInfoSize(version)));
   const place = (given: PhysAddr | undefined, length: number): bigint => {
     if (given !== undefined) return BigInt(given);
@@ -253,9 +255,23 @@ export function buildHandoff(memory: PhysicalMemory, spec: PvhHandoffSpec, place
     cursor = align8(cursor + BigInt(length));
     return at;
   };
+  // Pieces are collected first and written only when none overlaps another,
+  // so a bad placement leaves memory untouched.
+  const pieces: { label: string; paddr: bigint; bytes: Uint8Array; structure: string }[] = [];
   const put = (label: string, paddr: bigint, bytes: Uint8Array, structure: string): void => {
-    memory.write(paddr, bytes, ctx(structure));
-    regions.push({ label, paddr, length: bytes.length });
+    const end = paddr + BigInt(bytes.length);
+    const clash = pieces.find((r) => paddr < r.paddr + BigInt(r.bytes.length) && r.paddr < end);
+    if (clash !== undefined) {
+      throw new BootprotoError({
+        code: 'BAD_VALUE',
+        format: 'pvh',
+        structure,
+        offset: 0,
+        paddr,
+        reason: `${label} [0x${paddr.toString(16)}, 0x${end.toString(16)}) would overlap ${clash.label} at 0x${clash.paddr.toString(16)}`,
+      });
+    }
+    pieces.push({ label, paddr, bytes, structure });
   };
 
   const modlistPaddr = modules.length > 0 ? place(placement.modlist, modules.length * HVM_MODLIST_ENTRY.size) : 0n;
@@ -285,5 +301,9 @@ export function buildHandoff(memory: PhysicalMemory, spec: PvhHandoffSpec, place
   if (entries.length > 0) put('modlist', modlistPaddr, encodeModlist(entries), 'hvm_modlist_entry');
   if (memmap.length > 0) put('memmap', memmapPaddr, encodeMemmap(memmap.map((e) => ({ ...e, reserved: 0 }))), 'hvm_memmap_table_entry');
   if (cmdline !== undefined) put('cmdline', cmdlinePaddr, cmdline, 'hvm_start_info');
+  for (const p of pieces) {
+    memory.write(p.paddr, p.bytes, ctx(p.structure));
+    regions.push({ label: p.label, paddr: p.paddr, length: p.bytes.length });
+  }
   return { startInfoPaddr, regions };
 }

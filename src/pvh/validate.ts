@@ -27,6 +27,7 @@ import {
   BootprotoError,
   problemFromError,
   readPhysCString,
+  toPhysAddr,
   type PhysAddr,
   type PhysicalMemory,
   type Problem,
@@ -146,7 +147,8 @@ export interface ValidateHandoffOptions extends PvhLimits {
 export function validateHandoff(memory: PhysicalMemory, startInfoPaddr: PhysAddr, options: ValidateHandoffOptions = {}): Problem[] {
   const max = { ...PVH_LIMITS, ...options };
   const c = new Collector();
-  const base = BigInt(startInfoPaddr);
+  const base = c.attempt(() => toPhysAddr(startInfoPaddr, { format: 'pvh', structure: 'hvm_start_info' }));
+  if (base === undefined) return c.problems;
   const spans: Span[] = [];
 
   const head = c.attempt(() => memory.read(base, 8, { format: 'pvh', structure: 'hvm_start_info' }));

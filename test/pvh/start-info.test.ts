@@ -140,3 +140,23 @@ describe('a count without its list', () => {
     expect(() => decodeHandoff(memory, 0x6000)).toThrow(expect.objectContaining({ code: 'BAD_VALUE', field: 'memmap_paddr' }));
   });
 });
+
+describe('addresses that are not addresses', () => {
+  it('give BootprotoError BAD_VALUE from decoders and a problem from the validator', () => {
+    const memory = createPhysicalMemory([{ paddr: 0n, bytes: new Uint8Array(0x100) }]);
+    for (const bad of [1.5, -1, Number.NaN, -1n, 1n << 64n]) {
+      expect(() => decodeHandoff(memory, bad)).toThrow(expect.objectContaining({ code: 'BAD_VALUE', structure: 'hvm_start_info' }));
+      expect(validateHandoff(memory, bad).map((p) => p.code)).toEqual(['BAD_VALUE']);
+      expect(() => memory.read(bad, 1)).toThrow(BootprotoError);
+    }
+  });
+});
+
+describe('buildHandoff placement', () => {
+  it('refuses pieces that overlap and writes nothing', () => {
+    const memory = createPhysicalMemory([], { growable: true });
+    expect(() => buildHandoff(memory, { cmdline: 'x', modules: [{ paddr: 0x6000n, data: new Uint8Array(8) }] }, { startInfo: 0x6000n }))
+      .toThrow(expect.objectContaining({ code: 'BAD_VALUE' }));
+    expect(memory.regions()).toEqual([]);
+  });
+});
