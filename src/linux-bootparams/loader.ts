@@ -378,6 +378,12 @@ export interface HeaderChange {
 
 /** What {@link checkLoaderResult} takes beside the image and the capture. */
 export interface LoaderCheckOptions {
+  /**
+   * What `captured` is: the real-mode code with its header as a 16-bit loader
+   * leaves it (`'setup'`, the default), or a zero page (`'boot_params'`, whose
+   * `ext_` halves are then read too).
+   */
+  captured?: 'setup' | 'boot_params';
   /** Guest memory, to follow the pointers the loader wrote. */
   memory?: PhysicalMemory;
   /** The physical address of the captured zero page in `memory` (to validate it in place). */
@@ -481,7 +487,7 @@ export function checkLoaderResult(image: Uint8Array, captured: Uint8Array, optio
   if (((after.loadflags ?? 0) & CAN_USE_HEAP) !== 0 && (after.heapEndPtr ?? 0) === 0) add('warning', 'HEAP_END_ZERO', 'heap_end_ptr', 'CAN_USE_HEAP is set but heap_end_ptr is 0');
 
   const memory = options.memory;
-  const isZeroPage = captured.length >= BOOT_PARAMS.size;
+  const isZeroPage = options.captured === 'boot_params' && captured.length >= BOOT_PARAMS.size;
   if (memory !== undefined && options.zeroPagePaddr !== undefined) {
     const f = validateZeroPageInMemory(memory, options.zeroPagePaddr);
     problems.push(...f.problems);
