@@ -10,8 +10,9 @@ import { BootprotoError, viewTable, type View } from '../core/index.js';
 import {
   EFI_MEMORY_DESCRIPTOR,
   EFI_MEMORY_DESCRIPTOR_VERSION,
+  addTrailing,
   checkDescriptorSize,
-  decodeMemoryDescriptor,
+  descriptorFromView,
   encodeMemoryDescriptor,
   type EfiMemoryDescriptor,
 } from './descriptor.js';
@@ -83,9 +84,21 @@ function shapeOf(bytes: Uint8Array, where: MemoryMapLocation): Shape {
  */
 export function decodeMemoryMap(bytes: Uint8Array, where: MemoryMapLocation): EfiMemoryMap {
   const s = shapeOf(bytes, where);
-  const descriptors: EfiMemoryDescriptor[] = [];
-  for (let i = 0; i < s.count; i++) descriptors.push(decodeMemoryDescriptor(bytes, s.offset + i * s.descriptorSize, s.descriptorSize));
-  return { descriptorSize: s.descriptorSize, descriptorVersion: s.descriptorVersion, descriptors };
+  return { descriptorSize: s.descriptorSize, descriptorVersion: s.descriptorVersion, descriptors: decodeAll(bytes, s) };
+}
+
+/** Decodes every descriptor through one reused view (the shape is checked, so every read is in bounds). */
+function decodeAll(bytes: Uint8Array, s: Shape): EfiMemoryDescriptor[] {
+  const out: EfiMemoryDescriptor[] = [];
+  if (s.count === 0) return out;
+  const table = viewTable(EFI_MEMORY_DESCRIPTOR, bytes, s.offset, s.count, s.descriptorSize);
+  const wide = s.descriptorSize > EFI_MEMORY_DESCRIPTOR.size;
+  for (let i = 0; i < s.count; i++) {
+    const d = descriptorFromView(table.get(i));
+    if (wide) addTrailing(d, bytes, s.offset + i * s.descriptorSize, s.descriptorSize);
+    out.push(d);
+  }
+  return out;
 }
 
 /** The number of bytes {@link encodeMemoryMap} writes for `map`. */
@@ -181,11 +194,7 @@ export function viewMemoryMap(bytes: Uint8Array, where: MemoryMapLocation): EfiM
       }
       return -1;
     },
-    decodeAll(): EfiMemoryDescriptor[] {
-      const out: EfiMemoryDescriptor[] = [];
-      for (let i = 0; i < s.count; i++) out.push(decodeMemoryDescriptor(bytes, s.offset + i * s.descriptorSize, s.descriptorSize));
-      return out;
-    },
+    decodeAll: () => decodeAll(bytes, s),
     decode(): EfiMemoryMap {
       return { descriptorSize: s.descriptorSize, descriptorVersion: s.descriptorVersion, descriptors: this.decodeAll() };
     },

@@ -10,8 +10,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BootprotoError } from '../../src/core/index.js';
+import { BootprotoError, decodeLayout } from '../../src/core/index.js';
 import {
+  EFI_MEMORY_DESCRIPTOR,
   decodeMemoryMap,
   descriptorEnd,
   e820TypeOf,
@@ -108,6 +109,8 @@ describe('codecs', () => {
         expect(back).toEqual(map);
         expect(encodeMemoryMap(back)).toEqual(bytes);
         expect(viewMemoryMap(bytes, { descriptorSize: map.descriptorSize }).decode()).toEqual(map);
+        // The fast decoder gives what the layout's typed-binary decoder gives.
+        back.descriptors.forEach(({ trailing: _t, ...d }, i) => expect(decodeLayout(EFI_MEMORY_DESCRIPTOR, bytes, i * map.descriptorSize)).toEqual(d));
       }),
       params(300),
     );
