@@ -22,6 +22,9 @@ import {
   viewLayout,
   viewTable,
   type Decoded,
+  type Field,
+  type Fields,
+  type Layout,
   type TableView,
   type View,
 } from '../core/index.js';
@@ -333,9 +336,34 @@ export function splitU64(value: bigint): { lo: number; hi: number } {
   return { lo: Number(value & 0xffffffffn), hi: Number((value >> 32n) & 0xffffffffn) };
 }
 
+/**
+ * Decodes a structure through its view: the same object as `decodeLayout`
+ * (bigint for 64-bit fields, copies for byte ranges) without typed-binary's
+ * per-byte reads, which matters for the zero page's 4 KiB.
+ */
+function decodeViaView<F extends Fields>(layout: Layout<F>, bytes: Uint8Array, offset: number): Decoded<F> {
+  let plan = plans.get(layout);
+  if (plan === undefined) {
+    plan = layout.order.map((key) => {
+      const kind = (layout.fields[key] as Field).kind;
+      return { key, getter: kind === 'u64' ? `${key}Big` : key, copy: kind === 'bytes' };
+    });
+    plans.set(layout, plan);
+  }
+  const v = viewLayout(layout, bytes, offset) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < plan.length; i++) {
+    const step = plan[i] as { key: string; getter: string; copy: boolean };
+    const value = v[step.getter];
+    out[step.key] = step.copy ? (value as Uint8Array).slice() : value;
+  }
+  return out as Decoded<F>;
+}
+const plans = new WeakMap<Layout, { key: string; getter: string; copy: boolean }[]>();
+
 /** Decodes a 4096-byte zero page at `offset`. Never reads past it; `e820_entries` above 128 is capped (see {@link validateBootParams}). */
 export function decodeBootParams(bytes: Uint8Array, offset = 0): BootParams {
-  const flat = decodeLayout(BOOT_PARAMS, bytes, offset);
+  const flat = decodeViaView(BOOT_PARAMS, bytes, offset);
   const at = (key: keyof typeof BOOT_PARAMS.fields): number => offset + BOOT_PARAMS.fields[key].offset;
   const e820 = Math.min(flat.e820Entries, E820_MAX_ENTRIES_ZEROPAGE);
   const edd = Math.min(flat.eddbufEntries, EDDMAXNR);
@@ -343,32 +371,38 @@ export function decodeBootParams(bytes: Uint8Array, offset = 0): BootParams {
   const eddMbrSigBuffer: number[] = [];
   for (let i = 0; i < EDD_MBR_SIG_MAX; i++) eddMbrSigBuffer.push(sigs.getUint32(i * 4, true));
   const e820Table: BootE820Entry[] = [];
-  for (let i = 0; i < e820; i++) e820Table.push(decodeLayout(BOOT_E820_ENTRY, bytes, at('e820Table') + i * BOOT_E820_ENTRY.size));
+  if (e820 > 0) {
+    const t = viewTable(BOOT_E820_ENTRY, bytes, at('e820Table'), e820);
+    for (let i = 0; i < e820; i++) {
+      const e = t.get(i);
+      e820Table.push({ addr: e.addrBig, size: e.sizeBig, type: e.type });
+    }
+  }
   const eddbuf: EddInfo[] = [];
   for (let i = 0; i < edd; i++) {
     const base = at('eddbuf') + i * EDD_INFO.size;
-    const info = decodeLayout(EDD_INFO, bytes, base);
-    eddbuf.push({ ...info, params: decodeLayout(EDD_DEVICE_PARAMS, bytes, base + EDD_INFO.fields.params.offset) });
+    const info = decodeViaView(EDD_INFO, bytes, base);
+    eddbuf.push({ ...info, params: decodeViaView(EDD_DEVICE_PARAMS, bytes, base + EDD_INFO.fields.params.offset) });
   }
   return {
-    screenInfo: decodeLayout(SCREEN_INFO, bytes, at('screenInfo')),
-    apmBiosInfo: decodeLayout(APM_BIOS_INFO, bytes, at('apmBiosInfo')),
+    screenInfo: decodeViaView(SCREEN_INFO, bytes, at('screenInfo')),
+    apmBiosInfo: decodeViaView(APM_BIOS_INFO, bytes, at('apmBiosInfo')),
     pad2: flat.pad2,
     tbootAddr: flat.tbootAddr,
-    istInfo: decodeLayout(IST_INFO, bytes, at('istInfo')),
+    istInfo: decodeViaView(IST_INFO, bytes, at('istInfo')),
     acpiRsdpAddr: flat.acpiRsdpAddr,
     pad3: flat.pad3,
     hd0Info: flat.hd0Info,
     hd1Info: flat.hd1Info,
-    sysDescTable: decodeLayout(SYS_DESC_TABLE, bytes, at('sysDescTable')),
-    olpcOfwHeader: decodeLayout(OLPC_OFW_HEADER, bytes, at('olpcOfwHeader')),
+    sysDescTable: decodeViaView(SYS_DESC_TABLE, bytes, at('sysDescTable')),
+    olpcOfwHeader: decodeViaView(OLPC_OFW_HEADER, bytes, at('olpcOfwHeader')),
     extRamdiskImage: flat.extRamdiskImage,
     extRamdiskSize: flat.extRamdiskSize,
     extCmdLinePtr: flat.extCmdLinePtr,
     pad4: flat.pad4,
     ccBlobAddress: flat.ccBlobAddress,
     edidInfo: flat.edidInfo,
-    efiInfo: decodeLayout(EFI_INFO, bytes, at('efiInfo')),
+    efiInfo: decodeViaView(EFI_INFO, bytes, at('efiInfo')),
     altMemK: flat.altMemK,
     scratch: flat.scratch,
     e820Entries: flat.e820Entries,
@@ -379,7 +413,7 @@ export function decodeBootParams(bytes: Uint8Array, offset = 0): BootParams {
     pad5: flat.pad5,
     sentinel: flat.sentinel,
     pad6: flat.pad6,
-    hdr: decodeLayout(SETUP_HEADER, bytes, at('hdr')),
+    hdr: decodeViaView(SETUP_HEADER, bytes, at('hdr')),
     pad7: flat.pad7,
     eddMbrSigBuffer,
     e820Table,
