@@ -85,7 +85,8 @@ export class FdtCursor {
   private readonly structEnd: number;
   private readonly stringsOffset: number;
   private readonly stringsEnd: number;
-  private readonly totalsize: number;
+  private readonly stringsLimit: number;
+  private known: Uint8Array | undefined;
   private readonly old: boolean;
   private readonly maxDepth: number;
   private nextOffset = 0;
@@ -101,7 +102,7 @@ export class FdtCursor {
     this.structEnd = geometry.structEnd;
     this.stringsOffset = geometry.stringsOffset;
     this.stringsEnd = geometry.stringsEnd;
-    this.totalsize = geometry.totalsize;
+    this.stringsLimit = Math.max(geometry.stringsOffset, Math.min(geometry.stringsEnd, geometry.totalsize));
     this.old = geometry.header.version < 16;
     this.maxDepth = options.maxDepth ?? FDT_MAX_DEPTH;
   }
@@ -131,101 +132,144 @@ export class FdtCursor {
 
   /** Advances to the next token (skipping `FDT_NOP`) and returns it. */
   next(): number {
+    // Kept small so that V8 inlines it into the caller's loop: the common
+    // tokens are handled here, node names and everything rare elsewhere.
     if (this.done) return FDT_END;
-    const dv = this.dv;
+    const o = this.nextOffset;
+    const abs = this.structOffset + o;
+    if (abs + 4 > this.structEnd) return this.truncated(abs, o);
+    const tag = this.dv.getUint32(abs);
+    this.offset = o;
+    if (tag === FDT_PROP) {
+      const end = this.structEnd;
+      if (this.rootClosed || abs + 12 > end) return this.other(tag, abs, o);
+      const len = this.dv.getUint32(abs + 4);
+      const valueStart = this.old ? this.oldValueStart(abs, o, len) : abs + 12;
+      const valueEnd = valueStart + len;
+      if (valueEnd > end || len > INT_MAX) return this.other(tag, abs, o);
+      const nameoff = this.dv.getUint32(abs + 8);
+      this.nameStart = this.checkName(nameoff, abs + 8);
+      this.nameoff = nameoff;
+      this.valueStart = valueStart;
+      this.valueLength = len;
+      this.nextOffset = (valueEnd - this.structOffset + 3) & ~3;
+      this.token = FDT_PROP;
+      return FDT_PROP;
+    }
+    if (tag === FDT_END_NODE && this.depth > 1) {
+      this.depth--;
+      this.nextOffset = o + 4;
+      this.token = FDT_END_NODE;
+      return FDT_END_NODE;
+    }
+    if (tag === FDT_BEGIN_NODE) return this.beginNode(abs, o);
+    return this.other(tag, abs, o);
+  }
+
+  private truncated(abs: number, o: number): never {
+    return this.fail('TRUNCATED', abs, `the structure block ends at ${this.structEnd} before FDT_END (token at struct offset ${o})`);
+  }
+
+  private oldValueStart(abs: number, o: number, len: number): number {
+    return len >= 8 && (o + 12) % 8 !== 0 ? abs + 16 : abs + 12;
+  }
+
+  private beginNode(abs: number, o: number): number {
+    if (this.rootClosed) this.fail('BAD_VALUE', abs, 'a second root node after the first one closed');
     const end = this.structEnd;
-    for (;;) {
-      const o = this.nextOffset;
-      const abs = this.structOffset + o;
-      if (abs + 4 > end) {
-        this.fail('TRUNCATED', abs, `the structure block ends at ${end} before FDT_END (token at struct offset ${o})`);
+    const start = abs + 4;
+    const bytes = this.bytes;
+    let i = start;
+    while (i < end && bytes[i] !== 0) i++;
+    if (i >= end) this.fail('UNTERMINATED', start, 'node name runs past the end of the structure block', 'fdt_node_header', 'name');
+    let nameStart = start;
+    if (this.old) {
+      for (let j = i - 1; j >= start; j--) {
+        if (bytes[j] === 0x2f) {
+          nameStart = j + 1;
+          break;
+        }
       }
-      const tag = dv.getUint32(abs);
-      this.offset = o;
-      switch (tag) {
-        case FDT_BEGIN_NODE: {
-          if (this.rootClosed) this.fail('BAD_VALUE', abs, 'a second root node after the first one closed');
-          const start = abs + 4;
-          const bytes = this.bytes;
-          let i = start;
-          while (i < end && bytes[i] !== 0) i++;
-          if (i >= end) this.fail('UNTERMINATED', start, 'node name runs past the end of the structure block', 'fdt_node_header', 'name');
-          let nameStart = start;
-          if (this.old) {
-            for (let j = i - 1; j >= start; j--) {
-              if (bytes[j] === 0x2f) {
-                nameStart = j + 1;
-                break;
-              }
-            }
-          }
-          const depth = this.depth + 1;
-          if (depth > this.maxDepth) this.fail('LIMIT', abs, `nesting deeper than ${this.maxDepth} nodes`);
-          if (depth === 1 && i !== nameStart) this.fail('BAD_VALUE', start, 'the root node has a name', 'fdt_node_header', 'name');
-          this.depth = depth;
-          this.nameStart = nameStart;
-          this.nameLength = i - nameStart;
-          this.nextOffset = (i + 1 - this.structOffset + 3) & ~3;
-          this.token = FDT_BEGIN_NODE;
-          return FDT_BEGIN_NODE;
-        }
-        case FDT_END_NODE: {
-          if (this.depth === 0) this.fail('BAD_VALUE', abs, 'FDT_END_NODE with no node open');
-          const depth = this.depth - 1;
-          this.depth = depth;
-          if (depth === 0) this.rootClosed = true;
-          this.nextOffset = o + 4;
-          this.token = FDT_END_NODE;
-          return FDT_END_NODE;
-        }
-        case FDT_PROP: {
-          if (this.rootClosed) this.fail('BAD_VALUE', abs, 'a property after the root node closed');
-          if (abs + 12 > end) this.fail('TRUNCATED', abs, 'property header runs past the end of the structure block', 'fdt_property');
-          const len = dv.getUint32(abs + 4);
-          const nameoff = dv.getUint32(abs + 8);
-          if (len + o + 8 >= INT_MAX) this.fail('OUT_OF_BOUNDS', abs + 4, `property length ${len} overflows`, 'fdt_property', 'len');
-          let valueStart = abs + 12;
-          if (this.old && len >= 8 && (o + 12) % 8 !== 0) valueStart += 4;
-          const valueEnd = valueStart + len;
-          if (valueEnd > end) this.fail('TRUNCATED', abs + 4, `property value of ${len} bytes runs past the end of the structure block`, 'fdt_property', 'len');
-          this.nameStart = this.checkName(nameoff, abs + 8);
-          this.nameoff = nameoff;
-          this.valueStart = valueStart;
-          this.valueLength = len;
-          this.nextOffset = (valueEnd - this.structOffset + 3) & ~3;
-          this.token = FDT_PROP;
-          return FDT_PROP;
-        }
-        case FDT_NOP:
-          if (this.rootClosed) this.fail('BAD_VALUE', abs, 'FDT_NOP after the root node closed (libfdt expects FDT_END)');
+    }
+    const depth = this.depth + 1;
+    if (depth > this.maxDepth) this.fail('LIMIT', abs, `nesting deeper than ${this.maxDepth} nodes`);
+    if (depth === 1 && i !== nameStart) this.fail('BAD_VALUE', start, 'the root node has a name', 'fdt_node_header', 'name');
+    this.depth = depth;
+    this.nameStart = nameStart;
+    this.nameLength = i - nameStart;
+    this.nextOffset = (i + 1 - this.structOffset + 3) & ~3;
+    this.token = FDT_BEGIN_NODE;
+    return FDT_BEGIN_NODE;
+  }
+
+  /** The rare tokens and every error; loops over `FDT_NOP` by calling `next()` again. */
+  private other(tag: number, abs: number, o: number): number {
+    const end = this.structEnd;
+    switch (tag) {
+      case FDT_PROP: {
+        if (this.rootClosed) this.fail('BAD_VALUE', abs, 'a property after the root node closed');
+        if (abs + 12 > end) this.fail('TRUNCATED', abs, 'property header runs past the end of the structure block', 'fdt_property');
+        const len = this.dv.getUint32(abs + 4);
+        if (len + o + 8 >= INT_MAX) this.fail('OUT_OF_BOUNDS', abs + 4, `property length ${len} overflows`, 'fdt_property', 'len');
+        return this.fail('TRUNCATED', abs + 4, `property value of ${len} bytes runs past the end of the structure block`, 'fdt_property', 'len');
+      }
+      case FDT_END_NODE: {
+        if (this.depth === 0) this.fail('BAD_VALUE', abs, 'FDT_END_NODE with no node open');
+        const depth = this.depth - 1;
+        this.depth = depth;
+        if (depth === 0) this.rootClosed = true;
+        this.nextOffset = o + 4;
+        this.token = FDT_END_NODE;
+        return FDT_END_NODE;
+      }
+      case FDT_NOP: {
+        // Skip the whole run of NOPs here, so that next() recurses once at most.
+        let p = o;
+        for (;;) {
+          if (this.rootClosed) this.fail('BAD_VALUE', this.structOffset + p, 'FDT_NOP after the root node closed (libfdt expects FDT_END)');
           this.nopCount++;
-          this.nextOffset = o + 4;
-          continue;
-        case FDT_END:
-          if (this.depth !== 0) this.fail('BAD_VALUE', abs, `FDT_END with ${this.depth} node(s) still open`);
-          this.done = true;
-          this.token = FDT_END;
-          this.nextOffset = o + 4;
-          return FDT_END;
-        default:
-          this.fail('BAD_VALUE', abs, `unknown token 0x${tag.toString(16)} at struct offset ${o}`);
+          p += 4;
+          const a = this.structOffset + p;
+          if (a + 4 > end || this.dv.getUint32(a) !== FDT_NOP) break;
+        }
+        this.nextOffset = p;
+        return this.next();
       }
+      case FDT_END:
+        if (this.depth !== 0) this.fail('BAD_VALUE', abs, `FDT_END with ${this.depth} node(s) still open`);
+        this.done = true;
+        this.token = FDT_END;
+        this.nextOffset = o + 4;
+        return FDT_END;
+      default:
+        return this.fail('BAD_VALUE', abs, `unknown token 0x${tag.toString(16)} at struct offset ${o}`);
     }
   }
 
   /** Resolves a `nameoff` as libfdt's `fdt_get_string()` does; sets `nameLength`; returns the name's start. */
   private checkName(nameoff: number, at: number): number {
-    if (nameoff > INT_MAX) this.fail('OUT_OF_BOUNDS', at, `nameoff ${nameoff} is negative as an int`, 'fdt_property', 'nameoff');
     const start = this.stringsOffset + nameoff;
-    const limit = Math.min(this.stringsEnd, this.totalsize);
-    if (start >= limit) {
+    const limit = this.stringsLimit;
+    if (nameoff > INT_MAX || start >= limit) {
       this.fail('OUT_OF_BOUNDS', at, `nameoff ${nameoff} is past the end of the strings block`, 'fdt_property', 'nameoff');
+    }
+    // Names already checked are remembered (length + 1, up to 254) in a table
+    // the size of the strings block, made once per cursor: a walk then costs
+    // one read per property instead of a scan.
+    let known = this.known;
+    if (known === undefined) known = this.known = new Uint8Array(limit - this.stringsOffset);
+    const k = known[nameoff] as number;
+    if (k !== 0) {
+      this.nameLength = k - 1;
+      return start;
     }
     const bytes = this.bytes;
     let i = start;
     while (i < limit && bytes[i] !== 0) i++;
     if (i >= limit) this.fail('UNTERMINATED', start, `the name at nameoff ${nameoff} runs past the strings block`, 'fdt_property', 'nameoff');
-    this.nameLength = i - start;
+    const len = i - start;
+    if (len < 254) known[nameoff] = len + 1;
+    this.nameLength = len;
     return start;
   }
 
