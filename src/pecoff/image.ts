@@ -1,0 +1,373 @@
+/**
+ * A PE/COFF image decoded from the caller's bytes without copying them: the
+ * MS-DOS header, the PE signature, the COFF file header, the PE32 or PE32+
+ * optional header with its data directories, and the section table (long
+ * names resolved through the COFF string table). Section data are
+ * subarrays of the caller's bytes.
+ *
+ * @module
+ */
+import {
+  BootprotoError,
+  checkSpan,
+  decodeLayout,
+  viewLayout,
+  viewTable,
+  type TableView,
+  type View,
+} from '../core/index.js';
+import {
+  IMAGE_DIRECTORY_ENTRY,
+  IMAGE_DOS_SIGNATURE,
+  IMAGE_NT_OPTIONAL_HDR32_MAGIC,
+  IMAGE_NT_OPTIONAL_HDR64_MAGIC,
+  IMAGE_NT_SIGNATURE,
+  IMAGE_NUMBEROF_DIRECTORY_ENTRIES,
+  IMAGE_SIZEOF_SYMBOL,
+} from './constants.js';
+import {
+  IMAGE_DATA_DIRECTORY,
+  IMAGE_DOS_HEADER,
+  IMAGE_FILE_HEADER,
+  IMAGE_OPTIONAL_HEADER32,
+  IMAGE_OPTIONAL_HEADER64,
+  IMAGE_SECTION_HEADER,
+  type ImageDosHeader,
+  type ImageFileHeader,
+  type ImageOptionalHeader32,
+  type ImageOptionalHeader64,
+  type ImageSectionHeader,
+} from './headers.js';
+
+/** Offset of `CheckSum` within the optional header (the same in PE32 and PE32+). */
+export const CHECKSUM_FIELD_OFFSET = 64;
+/** The longest section name read from the COFF string table (a bound, not a spec limit). */
+export const MAX_LONG_NAME = 1024;
+
+/** One data directory, with its slot and name. */
+export interface DataDirectory {
+  /** Slot index (0–15). */
+  index: number;
+  /** `IMAGE_DIRECTORY_ENTRY_*`. */
+  name: string;
+  /** RVA of the table (a file offset for the certificate table, slot 4). */
+  virtualAddress: number;
+  /** Size in bytes. */
+  size: number;
+  /** File offset of this 8-byte entry in the optional header. */
+  entryOffset: number;
+}
+
+/** One section: its header fields, names, and its raw data as a subarray of the image. */
+export interface PeSection extends ImageSectionHeader {
+  /** Position in the section table (0-based; the specification numbers from 1). */
+  index: number;
+  /** File offset of this section's 40-byte header. */
+  headerOffset: number;
+  /** The 8-byte name field as text, NULs trimmed (`/4` for a long name). */
+  rawName: string;
+  /** The name: the long name from the COFF string table when `rawName` is `/N` and it resolves, else `rawName`. */
+  resolvedName: string;
+  /** Offset N of a `/N` name into the COFF string table; undefined for a short name. */
+  longNameOffset: number | undefined;
+  /** The raw data in the file: `SizeOfRawData` bytes at `PointerToRawData`, clipped to the file (never copied). */
+  data: Uint8Array;
+}
+
+/** A decoded PE/COFF image. Nothing is copied except the small header objects. */
+export interface PeImage {
+  /** The caller's bytes. */
+  bytes: Uint8Array;
+  /** The MS-DOS header. */
+  dosHeader: ImageDosHeader;
+  /** `e_lfanew`: file offset of "PE\0\0". */
+  peOffset: number;
+  /** File offset of the COFF file header (`peOffset` + 4). */
+  fileHeaderOffset: number;
+  /** The COFF file header. */
+  fileHeader: ImageFileHeader;
+  /** File offset of the optional header. */
+  optionalHeaderOffset: number;
+  /** True for PE32+ (`Magic` 0x20b), false for PE32. */
+  pe32Plus: boolean;
+  /** The optional header's fixed fields (`IMAGE_OPTIONAL_HEADER64` when {@link PeImage.pe32Plus}). */
+  optionalHeader: ImageOptionalHeader32 | ImageOptionalHeader64;
+  /** File offset of the `CheckSum` field. */
+  checksumOffset: number;
+  /** The data directories read: `NumberOfRvaAndSizes`, bounded by `SizeOfOptionalHeader` and by 16. */
+  dataDirectories: DataDirectory[];
+  /** File offset of the section table. */
+  sectionTableOffset: number;
+  /** The sections, in table order. */
+  sections: PeSection[];
+  /** File offset and size of the COFF string table, when `PointerToSymbolTable` leads to one inside the file. */
+  stringTable: { offset: number; size: number } | undefined;
+  /** The MS-DOS stub: the bytes between the DOS header and the PE signature (a subarray). */
+  dosStub: Uint8Array;
+}
+
+function fail(code: 'TRUNCATED' | 'BAD_MAGIC' | 'UNSUPPORTED_VERSION' | 'BAD_VALUE' | 'OUT_OF_BOUNDS', structure: string, field: string | undefined, offset: number, reason: string): never {
+  throw new BootprotoError(field === undefined ? { code, format: 'pecoff', structure, offset, reason } : { code, format: 'pecoff', structure, field, offset, reason });
+}
+
+/** Where the headers are: the small facts every reader of an image needs first. */
+export interface PeLocations {
+  /** `e_lfanew`. */
+  peOffset: number;
+  /** File offset of the optional header. */
+  optionalHeaderOffset: number;
+  /** True for PE32+. */
+  pe32Plus: boolean;
+  /** Size of the optional header's fixed fields (96 or 112). */
+  optionalFixedSize: number;
+  /** `SizeOfOptionalHeader`. */
+  sizeOfOptionalHeader: number;
+  /** File offset of the section table. */
+  sectionTableOffset: number;
+  /** `NumberOfSections`. */
+  numberOfSections: number;
+  /** The data directory entries that are read (see {@link PeImage.dataDirectories}). */
+  directoryCount: number;
+}
+
+/**
+ * Finds the headers of a PE image, checking magic numbers and that each
+ * header fits the bytes. Throws `BAD_MAGIC` (no "MZ" or no "PE\0\0"),
+ * `UNSUPPORTED_VERSION` (an optional header magic other than 0x10b/0x20b),
+ * `BAD_VALUE` (`SizeOfOptionalHeader` smaller than the fixed fields) or
+ * `TRUNCATED`. Allocates one small object.
+ */
+export function locatePeHeaders(bytes: Uint8Array): PeLocations {
+  checkSpan(IMAGE_DOS_HEADER, bytes, 0, IMAGE_DOS_HEADER.size);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dv.getUint16(0, true) !== IMAGE_DOS_SIGNATURE) fail('BAD_MAGIC', 'IMAGE_DOS_HEADER', 'e_magic', 0, 'not "MZ"');
+  const peOffset = dv.getUint32(60, true);
+  if (peOffset > bytes.length || bytes.length - peOffset < 4 + IMAGE_FILE_HEADER.size) {
+    fail('TRUNCATED', 'IMAGE_NT_HEADERS', 'e_lfanew', 60, `e_lfanew ${peOffset} leaves no room for the PE signature and COFF header in ${bytes.length} bytes`);
+  }
+  if (dv.getUint32(peOffset, true) !== IMAGE_NT_SIGNATURE) fail('BAD_MAGIC', 'IMAGE_NT_HEADERS', 'Signature', peOffset, 'not "PE\\0\\0"');
+  const fh = peOffset + 4;
+  const numberOfSections = dv.getUint16(fh + 2, true);
+  const sizeOfOptionalHeader = dv.getUint16(fh + 16, true);
+  const optionalHeaderOffset = fh + IMAGE_FILE_HEADER.size;
+  if (bytes.length - optionalHeaderOffset < 2) fail('TRUNCATED', 'IMAGE_OPTIONAL_HEADER', 'Magic', optionalHeaderOffset, 'the file ends before the optional header');
+  const magic = dv.getUint16(optionalHeaderOffset, true);
+  let optionalFixedSize: number;
+  if (magic === IMAGE_NT_OPTIONAL_HDR64_MAGIC) optionalFixedSize = IMAGE_OPTIONAL_HEADER64.size;
+  else if (magic === IMAGE_NT_OPTIONAL_HDR32_MAGIC) optionalFixedSize = IMAGE_OPTIONAL_HEADER32.size;
+  else fail('UNSUPPORTED_VERSION', 'IMAGE_OPTIONAL_HEADER', 'Magic', optionalHeaderOffset, `optional header magic 0x${magic.toString(16)} is neither PE32 (0x10b) nor PE32+ (0x20b)`);
+  const pe32Plus = magic === IMAGE_NT_OPTIONAL_HDR64_MAGIC;
+  const layout = pe32Plus ? IMAGE_OPTIONAL_HEADER64 : IMAGE_OPTIONAL_HEADER32;
+  if (sizeOfOptionalHeader < optionalFixedSize) {
+    fail('BAD_VALUE', 'IMAGE_FILE_HEADER', 'SizeOfOptionalHeader', fh + 16, `${sizeOfOptionalHeader} is smaller than the ${optionalFixedSize} bytes of ${layout.name}`);
+  }
+  checkSpan(layout, bytes, optionalHeaderOffset, optionalFixedSize);
+  const numberOfRvaAndSizes = dv.getUint32(optionalHeaderOffset + optionalFixedSize - 4, true);
+  const room = Math.floor((sizeOfOptionalHeader - optionalFixedSize) / IMAGE_DATA_DIRECTORY.size);
+  const directoryCount = Math.min(numberOfRvaAndSizes, room, IMAGE_NUMBEROF_DIRECTORY_ENTRIES);
+  checkSpan(IMAGE_DATA_DIRECTORY, bytes, optionalHeaderOffset + optionalFixedSize, directoryCount * IMAGE_DATA_DIRECTORY.size);
+  const sectionTableOffset = optionalHeaderOffset + sizeOfOptionalHeader;
+  if (sectionTableOffset > bytes.length || bytes.length - sectionTableOffset < numberOfSections * IMAGE_SECTION_HEADER.size) {
+    fail('TRUNCATED', 'IMAGE_SECTION_HEADER', undefined, sectionTableOffset, `${numberOfSections} section headers need ${numberOfSections * IMAGE_SECTION_HEADER.size} bytes at ${sectionTableOffset}, the file has ${bytes.length}`);
+  }
+  return { peOffset, optionalHeaderOffset, pe32Plus, optionalFixedSize, sizeOfOptionalHeader, sectionTableOffset, numberOfSections, directoryCount };
+}
+
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8');
+
+/** The 8-byte name field as text: bytes up to the first NUL, as UTF-8. */
+export function shortSectionName(name: Uint8Array): string {
+  let n = name.indexOf(0);
+  if (n < 0) n = name.length;
+  return utf8.decode(name.subarray(0, n));
+}
+
+/** Where the COFF string table is, when `PointerToSymbolTable` leads into the file. */
+export function locateStringTable(bytes: Uint8Array, fileHeader: Pick<ImageFileHeader, 'pointerToSymbolTable' | 'numberOfSymbols'>): { offset: number; size: number } | undefined {
+  if (fileHeader.pointerToSymbolTable === 0) return undefined;
+  const offset = fileHeader.pointerToSymbolTable + fileHeader.numberOfSymbols * IMAGE_SIZEOF_SYMBOL;
+  if (!(offset + 4 <= bytes.length)) return undefined;
+  const size = new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getUint32(0, true);
+  return { offset, size };
+}
+
+/**
+ * Resolves a `/N` section name through the COFF string table: the
+ * NUL-terminated string at N, bounded by the table's size, the file and
+ * {@link MAX_LONG_NAME}. Returns undefined when it cannot be resolved.
+ */
+export function resolveLongName(bytes: Uint8Array, table: { offset: number; size: number } | undefined, n: number): string | undefined {
+  if (table === undefined || n < 4) return undefined;
+  const start = table.offset + n;
+  const end = Math.min(bytes.length, table.offset + Math.max(table.size, 4), start + MAX_LONG_NAME);
+  if (start >= end) return undefined;
+  const nul = bytes.subarray(start, end).indexOf(0);
+  if (nul < 0) return undefined;
+  return utf8.decode(bytes.subarray(start, start + nul));
+}
+
+/** Parses a `/N` (decimal) raw name; undefined when the name is not of that form. */
+export function longNameOffset(rawName: string): number | undefined {
+  if (!/^\/[0-9]{1,7}$/.test(rawName)) return undefined;
+  return Number(rawName.slice(1));
+}
+
+/**
+ * Decodes the headers and section table of a PE/COFF image. Throws
+ * {@link BootprotoError} (see {@link locatePeHeaders}) when the headers are
+ * missing or do not fit; anything else odd (sections past the end, bad
+ * alignment, a long name that does not resolve) is left to
+ * {@link validatePeImage}. Section data are subarrays of `bytes`.
+ */
+export function decodePeImage(bytes: Uint8Array): PeImage {
+  const at = locatePeHeaders(bytes);
+  const dosHeader = decodeLayout(IMAGE_DOS_HEADER, bytes, 0);
+  const fileHeaderOffset = at.peOffset + 4;
+  const fileHeader = decodeLayout(IMAGE_FILE_HEADER, bytes, fileHeaderOffset);
+  const optionalHeader = at.pe32Plus
+    ? decodeLayout(IMAGE_OPTIONAL_HEADER64, bytes, at.optionalHeaderOffset)
+    : decodeLayout(IMAGE_OPTIONAL_HEADER32, bytes, at.optionalHeaderOffset);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dataDirectories: DataDirectory[] = [];
+  const dirBase = at.optionalHeaderOffset + at.optionalFixedSize;
+  for (let i = 0; i < at.directoryCount; i++) {
+    const o = dirBase + i * 8;
+    dataDirectories.push({
+      index: i,
+      name: IMAGE_DIRECTORY_ENTRY[i] as string,
+      virtualAddress: dv.getUint32(o, true),
+      size: dv.getUint32(o + 4, true),
+      entryOffset: o,
+    });
+  }
+  const stringTable = locateStringTable(bytes, fileHeader);
+  const sections: PeSection[] = [];
+  for (let i = 0; i < at.numberOfSections; i++) {
+    const headerOffset = at.sectionTableOffset + i * IMAGE_SECTION_HEADER.size;
+    const h = decodeLayout(IMAGE_SECTION_HEADER, bytes, headerOffset);
+    const rawName = shortSectionName(h.name);
+    const longOffset = longNameOffset(rawName);
+    const resolved = longOffset === undefined ? undefined : resolveLongName(bytes, stringTable, longOffset);
+    const start = Math.min(h.pointerToRawData, bytes.length);
+    const end = Math.min(h.pointerToRawData + h.sizeOfRawData, bytes.length);
+    sections.push({
+      ...h,
+      index: i,
+      headerOffset,
+      rawName,
+      resolvedName: resolved ?? rawName,
+      longNameOffset: longOffset,
+      data: bytes.subarray(start, end),
+    });
+  }
+  const stubEnd = Math.min(Math.max(at.peOffset, IMAGE_DOS_HEADER.size), bytes.length);
+  return {
+    bytes,
+    dosHeader,
+    peOffset: at.peOffset,
+    fileHeaderOffset,
+    fileHeader,
+    optionalHeaderOffset: at.optionalHeaderOffset,
+    pe32Plus: at.pe32Plus,
+    optionalHeader,
+    checksumOffset: at.optionalHeaderOffset + CHECKSUM_FIELD_OFFSET,
+    dataDirectories,
+    sectionTableOffset: at.sectionTableOffset,
+    sections,
+    stringTable,
+    dosStub: bytes.subarray(IMAGE_DOS_HEADER.size, stubEnd),
+  };
+}
+
+/** `ImageBase` as a bigint, for PE32 and PE32+ alike. */
+export function imageBase(image: Pick<PeImage, 'optionalHeader'>): bigint {
+  const b = image.optionalHeader.imageBase;
+  return typeof b === 'bigint' ? b : BigInt(b);
+}
+
+/** The data directory in slot `index`, or undefined when the image has fewer slots or the slot is empty (RVA and size 0). */
+export function dataDirectory(image: Pick<PeImage, 'dataDirectories'>, index: number): DataDirectory | undefined {
+  const d = image.dataDirectories[index];
+  if (d === undefined || (d.virtualAddress === 0 && d.size === 0)) return undefined;
+  return d;
+}
+
+/** The section by resolved name (`.linux`, `.sbat`), or undefined. */
+export function findSection(image: Pick<PeImage, 'sections'>, name: string): PeSection | undefined {
+  return image.sections.find((s) => s.resolvedName === name);
+}
+
+/**
+ * The section's contents as loaded: its raw data cut to `VirtualSize` when
+ * that is smaller and not 0 (objcopy and ukify record the exact payload size
+ * there, and pad `SizeOfRawData` to `FileAlignment`). A subarray.
+ */
+export function sectionContents(section: Pick<PeSection, 'data' | 'virtualSize'>): Uint8Array {
+  const n = section.virtualSize !== 0 && section.virtualSize < section.data.length ? section.virtualSize : section.data.length;
+  return section.data.subarray(0, n);
+}
+
+/**
+ * The file offset of `rva`, or undefined when no section's raw data holds it.
+ * RVAs below `SizeOfHeaders` (and below the first section) map to the same file offset.
+ */
+export function rvaToOffset(image: Pick<PeImage, 'sections' | 'optionalHeader' | 'bytes'>, rva: number): number | undefined {
+  for (const s of image.sections) {
+    if (rva >= s.virtualAddress && rva - s.virtualAddress < s.sizeOfRawData) {
+      const o = s.pointerToRawData + (rva - s.virtualAddress);
+      return o < image.bytes.length ? o : undefined;
+    }
+  }
+  if (rva < image.optionalHeader.sizeOfHeaders && rva < image.bytes.length) return rva;
+  return undefined;
+}
+
+/**
+ * Zero-allocation views of an image's headers (for hot paths and the
+ * benchmark): one view per header and a reusable table view of the
+ * sections. Reads happen at access time, on the caller's bytes.
+ */
+export interface PeHeaderViews {
+  /** Where the headers are. */
+  locations: PeLocations;
+  /** The MS-DOS header. */
+  dosHeader: View<typeof IMAGE_DOS_HEADER.fields>;
+  /** The COFF file header. */
+  fileHeader: View<typeof IMAGE_FILE_HEADER.fields>;
+  /** The PE32 optional header, when the image is PE32. */
+  optionalHeader32: View<typeof IMAGE_OPTIONAL_HEADER32.fields> | undefined;
+  /** The PE32+ optional header, when the image is PE32+. */
+  optionalHeader64: View<typeof IMAGE_OPTIONAL_HEADER64.fields> | undefined;
+  /** The data directories read (see {@link PeImage.dataDirectories}). */
+  dataDirectories: TableView<typeof IMAGE_DATA_DIRECTORY.fields>;
+  /** The section table. */
+  sections: TableView<typeof IMAGE_SECTION_HEADER.fields>;
+}
+
+/** Views the headers of a PE image (same checks as {@link locatePeHeaders}). */
+export function viewPeHeaders(bytes: Uint8Array): PeHeaderViews {
+  const at = locatePeHeaders(bytes);
+  return {
+    locations: at,
+    dosHeader: viewLayout(IMAGE_DOS_HEADER, bytes, 0),
+    fileHeader: viewLayout(IMAGE_FILE_HEADER, bytes, at.peOffset + 4),
+    optionalHeader32: at.pe32Plus ? undefined : viewLayout(IMAGE_OPTIONAL_HEADER32, bytes, at.optionalHeaderOffset),
+    optionalHeader64: at.pe32Plus ? viewLayout(IMAGE_OPTIONAL_HEADER64, bytes, at.optionalHeaderOffset) : undefined,
+    dataDirectories: viewTable(IMAGE_DATA_DIRECTORY, bytes, at.optionalHeaderOffset + at.optionalFixedSize, at.directoryCount),
+    sections: viewTable(IMAGE_SECTION_HEADER, bytes, at.sectionTableOffset, at.numberOfSections),
+  };
+}
+
+/** True when `bytes` start with "MZ" and `e_lfanew` leads to "PE\0\0" (a PE image, or a bzImage with an EFI stub). */
+export function detectPeImage(bytes: Uint8Array): boolean {
+  if (bytes.length < 64 || bytes[0] !== 0x4d || bytes[1] !== 0x5a) return false;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const pe = dv.getUint32(60, true);
+  return pe <= bytes.length - 4 && dv.getUint32(pe, true) === IMAGE_NT_SIGNATURE;
+}
+
+/** Decodes the raw 8-byte name field as Latin-1 (every byte kept), for display of odd names. */
+export function rawNameLatin1(name: Uint8Array): string {
+  return latin1.decode(name);
+}
