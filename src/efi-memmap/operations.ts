@@ -120,12 +120,14 @@ export function findMemoryDescriptor(map: Pick<EfiMemoryMap, 'descriptors'>, add
  * (x86 `efi_print_memmap`), naming each descriptor with
  * `efi_md_typeattr_format` (`drivers/firmware/efi/efi.c`), whose tables grew
  * over time:
- * - `unaccepted`: type 15 is named `Unaccepted` (since Linux 6.5); without
- *   it, it prints as `[type=15`;
+ * - `unaccepted`: type 15 is named `Unaccepted` (mainline since 6.5);
+ *   without it, it prints as `[type=15`;
  * - `hotPluggable`: an `HP` column for `EFI_MEMORY_HOT_PLUGGABLE` (mainline
- *   since 2025); without it, that bit makes the attributes print as
- *   `attr=0x…`.
- * Both default to true (current mainline). Debian 12's Linux 6.1 has neither.
+ *   since 2025, and backported to stable kernels); without it, that bit makes
+ *   the attributes print as `attr=0x…`.
+ * Both default to true (current mainline). Debian 12's Linux 6.1.192 has the
+ * `HP` column but not the `Unaccepted` name (`{ unaccepted: false }`;
+ * checked against its boot log and its decompressed image).
  */
 export interface LinuxPrintOptions {
   unaccepted?: boolean;
