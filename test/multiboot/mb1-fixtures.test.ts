@@ -1,0 +1,169 @@
+/**
+ * Multiboot 1 against what QEMU 7.2's own Multiboot loader wrote, captured
+ * by our test kernel (test/fixtures/multiboot, see its README): the
+ * information structure and everything it points to, decoded, validated,
+ * re-encoded byte for byte, and rebuilt by the builder.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createPhysicalMemory } from '../../src/core/index.js';
+import {
+  MULTIBOOT_AOUT_KLUDGE,
+  MULTIBOOT_BOOTLOADER_MAGIC,
+  MULTIBOOT_INFO_BOOTDEV,
+  MULTIBOOT_INFO_BOOT_LOADER_NAME,
+  MULTIBOOT_INFO_CMDLINE,
+  MULTIBOOT_INFO_MEMORY,
+  MULTIBOOT_INFO_MEM_MAP,
+  MULTIBOOT_INFO_MODS,
+  MULTIBOOT_MEMORY_AVAILABLE,
+  MULTIBOOT_MEMORY_INFO,
+  MULTIBOOT_PAGE_ALIGN,
+  buildMb1Info,
+  decodeMb1Handoff,
+  decodeMb1Info,
+  detectMultiboot1,
+  encodeMb1Header,
+  encodeMb1Info,
+  findMb1Header,
+  mb1AoutLoad,
+  validateMb1Handoff,
+  validateMb1Header,
+} from '../../src/multiboot/index.js';
+import { memoryRegions, parseMbDump, regionOf } from './dump.js';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/multiboot');
+const read = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(dir, name)));
+const text = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
+
+describe('QEMU -kernel mb1-guest.elf -initrd "mod1.bin first arg,mod2.bin" (128M)', () => {
+  const dump = parseMbDump(text('qemu-mb1-elf-128M.serial.txt'));
+  const memory = createPhysicalMemory(memoryRegions(dump));
+  const handoff = decodeMb1Handoff(memory, dump.ebx);
+
+  it('entered with MULTIBOOT_BOOTLOADER_MAGIC in %eax', () => {
+    expect(dump.eax).toBe(MULTIBOOT_BOOTLOADER_MAGIC);
+  });
+
+  it('QEMU set exactly memory, boot device, command line, modules, memory map and loader name', () => {
+    expect(handoff.info.flags).toBe(
+      MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_BOOTDEV | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MODS | MULTIBOOT_INFO_MEM_MAP | MULTIBOOT_INFO_BOOT_LOADER_NAME,
+    );
+    expect(Object.keys(handoff.info).sort()).toEqual(
+      ['flags', 'memLower', 'memUpper', 'bootDevice', 'cmdline', 'modsCount', 'modsAddr', 'mmapLength', 'mmapAddr', 'bootLoaderName'].sort(),
+    );
+    expect(handoff.aoutSyms).toBeUndefined();
+    expect(handoff.vbe).toBeUndefined();
+  });
+
+  it('the command line starts with the kernel file name, which is kept', () => {
+    expect(handoff.cmdline).toBe('guest.elf console=ttyS0 hello=world');
+  });
+
+  it('modules carry their -initrd strings and contents; mod_end is exclusive', () => {
+    expect(handoff.modules?.map((m) => m.string)).toEqual(['mod1.bin first arg', 'mod2.bin']);
+    const [m1, m2] = handoff.modules ?? [];
+    expect(m1 && m1.modEnd - m1.modStart).toBe(read('mod1.bin').length);
+    expect(m2 && m2.modEnd - m2.modStart).toBe(256);
+    expect(memory.read(m1?.modStart ?? 0, read('mod1.bin').length)).toEqual(read('mod1.bin'));
+    expect(memory.read(m2?.modStart ?? 0, 256)).toEqual(read('mod2.bin'));
+    // The kernel asked for MULTIBOOT_PAGE_ALIGN: QEMU page-aligned them.
+    for (const m of handoff.modules ?? []) expect(m.modStart % 4096).toBe(0);
+  });
+
+  it('the memory map steps by size + 4 and covers about 128 MiB of RAM', () => {
+    const mmap = handoff.mmap ?? [];
+    expect(mmap.length).toBeGreaterThan(2);
+    for (const e of mmap) expect(e.size).toBe(20);
+    const ram = mmap.filter((e) => e.type === MULTIBOOT_MEMORY_AVAILABLE).reduce((a, e) => a + e.len, 0n);
+    expect(ram).toBeLessThanOrEqual(128n << 20n);
+    expect(ram).toBeGreaterThan(127n << 20n);
+    expect(handoff.memory?.lower).toBe(639);
+    expect(handoff.memory && BigInt(handoff.memory.upper) * 1024n + (1n << 20n)).toBeLessThanOrEqual(128n << 20n);
+  });
+
+  it('boot device and loader name', () => {
+    expect(handoff.bootDevice).toEqual({ drive: 0x80, part1: 0, part2: 0xff, part3: 0xff });
+    expect(handoff.bootLoaderName).toBe('qemu');
+  });
+
+  it('validates clean, with page alignment asked', () => {
+    expect(validateMb1Handoff(memory, dump.ebx, { pageAlign: true })).toEqual([]);
+  });
+
+  it('decode → encode gives the same 88 bytes', () => {
+    const bytes = regionOf(dump, 'info').bytes;
+    expect(bytes.length).toBe(88);
+    expect(encodeMb1Info(decodeMb1Info(bytes))).toEqual(bytes);
+  });
+
+  it('the builder lays out the same description, which decodes to the same handoff', () => {
+    const out = createPhysicalMemory([], { growable: true });
+    const built = buildMb1Info(
+      out,
+      {
+        ...(handoff.memory ? { memory: handoff.memory } : {}),
+        ...(handoff.bootDevice ? { bootDevice: handoff.bootDevice } : {}),
+        ...(handoff.cmdline !== undefined ? { cmdline: handoff.cmdline } : {}),
+        modules: (handoff.modules ?? []).map((m) => ({
+          start: m.modStart,
+          end: m.modEnd,
+          ...(m.string !== undefined ? { string: m.string } : {}),
+          data: memory.read(m.modStart, m.modEnd - m.modStart),
+        })),
+        mmap: (handoff.mmap ?? []).map((e) => ({ addr: e.addr, len: e.len, type: e.type, size: e.size })),
+        ...(handoff.bootLoaderName !== undefined ? { bootLoaderName: handoff.bootLoaderName } : {}),
+      },
+      { info: 0x9500, data: 0x10000 },
+    );
+    const again = decodeMb1Handoff(out, built.infoPaddr);
+    expect(again.info.flags).toBe(handoff.info.flags);
+    expect({ ...again, info: undefined, modules: again.modules?.map(({ cmdline: _c, ...m }) => m) }).toEqual({
+      ...handoff,
+      info: undefined,
+      modules: handoff.modules?.map(({ cmdline: _c, ...m }) => m),
+    });
+    expect(validateMb1Handoff(out, built.infoPaddr)).toEqual([]);
+  });
+});
+
+describe('QEMU with the a.out kludge kernel (64M)', () => {
+  const dump = parseMbDump(text('qemu-mb1-aout-64M.serial.txt'));
+  const memory = createPhysicalMemory(memoryRegions(dump));
+  const handoff = decodeMb1Handoff(memory, dump.ebx);
+
+  it('loads, and hands over one module', () => {
+    expect(dump.eax).toBe(MULTIBOOT_BOOTLOADER_MAGIC);
+    expect(handoff.cmdline).toBe('guest-aout.bin aout kernel');
+    expect(handoff.modules?.map((m) => m.string)).toEqual(['mod2.bin']);
+    expect(validateMb1Handoff(memory, dump.ebx, { pageAlign: true })).toEqual([]);
+  });
+});
+
+describe('the test kernels\' headers', () => {
+  it('the ELF kernel: header in .multiboot at file offset 0x1000, flags page align and memory info', () => {
+    const image = read('mb1-guest.elf');
+    expect(detectMultiboot1(image)).toBe(true);
+    const found = findMb1Header(image);
+    expect(found?.offset).toBe(0x1000);
+    expect(found?.header).toEqual({ magic: 0x1badb002, flags: MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO, checksum: (0x100000000 - 0x1badb005) >>> 0 });
+    expect(validateMb1Header(image)).toEqual([]);
+    expect(encodeMb1Header(found?.header ?? { magic: 0, flags: 0, checksum: 0 })).toEqual(image.subarray(0x1000, 0x100c));
+  });
+
+  it('the flat kernel: a.out kludge fields say load the whole 4 KiB file at 1 MiB', () => {
+    const image = read('mb1-guest-aout.bin');
+    const found = findMb1Header(image);
+    expect(found?.offset).toBe(0);
+    expect((found?.header.flags ?? 0) & MULTIBOOT_AOUT_KLUDGE).toBe(MULTIBOOT_AOUT_KLUDGE);
+    expect(found?.header.headerAddr).toBe(0x100000);
+    expect(found?.header.loadAddr).toBe(0x100000);
+    const load = found && mb1AoutLoad(image, found);
+    expect(load).toMatchObject({ fileOffset: 0, loadAddr: 0x100000, loadSize: 4096, bssEnd: 0x105000 });
+    expect(load?.entry).toBe(found?.header.entryAddr);
+    expect(validateMb1Header(image)).toEqual([]);
+    expect(encodeMb1Header(found?.header ?? { magic: 0, flags: 0, checksum: 0 })).toEqual(image.subarray(0, 32));
+  });
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Build the Multiboot 1 test kernels: build.sh [OUTDIR]
+#   OUTDIR/guest.elf       ELF kernel (flags: page align, memory info)
+#   OUTDIR/guest-aout.bin  flat binary with the a.out kludge (flag 16)
+# Needs gcc (with -m32; no 32-bit libc), as, ld and objcopy from binutils.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${1:-$here/out}"
+mkdir -p "$out"
+
+CFLAGS=(
+    -m32 -march=i686 -Os -std=c99 -Wall -Wextra -Werror
+    -ffreestanding -fno-builtin -nostdinc -fno-pic -fno-pie
+    -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
+    -fno-delete-null-pointer-checks -fno-tree-loop-distribute-patterns
+    -mno-sse -mno-mmx -mno-80387
+)
+
+gcc "${CFLAGS[@]}" -c -o "$out/dump.o" "$here/dump.c"
+
+as --32 -o "$out/entry.o" "$here/entry.s"
+ld -m elf_i386 -nostdlib -T "$here/guest.ld" -o "$out/guest.elf" "$out/entry.o" "$out/dump.o"
+
+as --32 --defsym AOUT_KLUDGE=1 -o "$out/entry-aout.o" "$here/entry.s"
+ld -m elf_i386 -nostdlib -T "$here/guest.ld" -o "$out/guest-aout.elf" "$out/entry-aout.o" "$out/dump.o"
+# The flat binary starts at __load_start (0x100000) and ends at __load_end,
+# padded up to it so that load_end_addr - load_addr is the file's size.
+load_end="$(nm "$out/guest-aout.elf" | awk '$3 == "__load_end" { print $1 }')"
+objcopy -O binary -j .multiboot -j .text -j .rodata -j .data --pad-to "0x$load_end" \
+    "$out/guest-aout.elf" "$out/guest-aout.bin"
+echo "built $out/guest.elf $out/guest-aout.bin"
