@@ -37,3 +37,4 @@ export * from './fdt.js';
 export * from './tree.js';
 export * from './dts.js';
 export * from './validate.js';
+export * from './overlay.js';

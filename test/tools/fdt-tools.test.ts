@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addNode,
+  applyOverlay,
+  deleteNode,
   cellsValue,
   createFdtTree,
   decodeFdt,
@@ -27,6 +29,7 @@ import {
   type FdtTree,
 } from '../../src/fdt/index.js';
 import { FEATURE_BLOBS, QEMU_BLOBS, fixture } from '../fdt/fixtures.js';
+import { BootprotoError } from '../../src/core/index.js';
 import { REPO_ROOT, makeTempDir, removeTempDir, run, runOk, seededBytes } from './helpers.js';
 
 const PROBE = join(REPO_ROOT, '.cache/libfdt-probe');
@@ -244,5 +247,53 @@ describe('dtc agrees with the encoder and the DTS printer', () => {
     expect(existsSync(join(REPO_ROOT, 'test/fixtures/fdt/make-fixtures.sh'))).toBe(true);
     const r = await run('dtc', ['--version']);
     expect(r.stdout).toMatch(/Version: DTC/);
+  });
+});
+
+describe('fdtoverlay agrees with applyOverlay', () => {
+  const base = (): FdtTree => decodeFdt(fixture('overlay-base.dtb'));
+  const ov = (n: string): FdtTree => decodeFdt(fixture(n));
+
+  async function fdtoverlay(b: FdtTree, overlays: FdtTree[], tag: string) {
+    const bf = save(`${tag}-base.dtb`, encodeFdt(b));
+    const ofs = overlays.map((o, i) => save(`${tag}-ov${i}.dtb`, encodeFdt(o)));
+    const out = join(dir, `${tag}-out.dtb`);
+    const r = await run('timeout', ['60', 'fdtoverlay', '-i', bf, '-o', out, ...ofs]);
+    return { ok: r.code === 0, bytes: r.code === 0 ? new Uint8Array(readFileSync(out)) : undefined, stderr: r.stderr };
+  }
+
+  it('good overlays, alone and in sequence, give the same tree', async () => {
+    for (const [tag, list] of [
+      ['one', ['overlay.dtb']],
+      ['two', ['overlay2.dtb']],
+      ['both', ['overlay.dtb', 'overlay2.dtb']],
+      ['reversed', ['overlay2.dtb', 'overlay.dtb']],
+    ] as const) {
+      const overlays = list.map(ov);
+      const theirs = await fdtoverlay(base(), overlays, tag);
+      expect(theirs.ok, theirs.stderr).toBe(true);
+      const ours = overlays.reduce((t, o) => applyOverlay(t, o), base());
+      expect(ours.root, tag).toEqual(decodeFdt(theirs.bytes as Uint8Array).root);
+    }
+  });
+
+  it('bad overlays fail in fdtoverlay and here', async () => {
+    const cases: [string, () => [FdtTree, FdtTree]][] = [
+      ['no-symbols', () => { const b = base(); deleteNode(b, '/__symbols__'); return [b, ov('overlay.dtb')]; }],
+      ['fixup-past', () => { const o = ov('overlay.dtb'); setProperty(findNode(o, '/__fixups__')!, 'intc', stringValue('/fragment@0/__overlay__/newdev@2200:interrupt-parent:4')); return [base(), o]; }],
+      ['fixup-malformed', () => { const o = ov('overlay.dtb'); setProperty(findNode(o, '/__fixups__')!, 'intc', stringValue('/fragment@0:x')); return [base(), o]; }],
+      ['unresolved-target', () => { const o = ov('overlay.dtb'); deleteNode(o, '/__fixups__'); return [base(), o]; }],
+      ['nowhere', () => { const o = ov('overlay2.dtb'); setProperty(findNode(o, '/fragment@2')!, 'target-path', stringValue('/nowhere')); return [base(), o]; }],
+      ['no-target', () => { const o = ov('overlay2.dtb'); findNode(o, '/fragment@2')!.properties = []; return [base(), o]; }],
+      ['local-missing', () => { const o = ov('overlay.dtb'); setProperty(findNode(o, '/__local_fixups__/fragment@0/__overlay__/newdev@2200')!, 'nope', cellsValue([0])); return [base(), o]; }],
+      ['bad-phandle', () => { const o = ov('overlay.dtb'); setProperty(findNode(o, '/fragment@0/__overlay__/newdev@2200')!, 'phandle', cellsValue([1, 2])); return [base(), o]; }],
+      ['bad-symbol', () => { const o = ov('overlay.dtb'); setProperty(findNode(o, '/__symbols__')!, 'new', stringValue('/fragment@9/__overlay__/x')); return [base(), o]; }],
+    ];
+    for (const [tag, make] of cases) {
+      const [b, o] = make();
+      const theirs = await fdtoverlay(b, [o], tag);
+      expect(theirs.ok, `${tag}: fdtoverlay accepted it`).toBe(false);
+      expect(() => applyOverlay(b, o), tag).toThrow(BootprotoError);
+    }
   });
 });

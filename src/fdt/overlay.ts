@@ -1,0 +1,304 @@
+/**
+ * Devicetree overlays, applied as libfdt 1.6.1's `fdt_overlay_apply()`
+ * applies them (dtc's `Documentation/dt-object-internal.txt` describes the
+ * format; the Devicetree Specification does not): the overlay's phandles are
+ * moved above the base's largest, `__local_fixups__` references follow them,
+ * `__fixups__` references are resolved through the base's `__symbols__`,
+ * each fragment's `__overlay__` is merged into its `target` (phandle) or
+ * `target-path`, and the overlay's `__symbols__` are added to the base's.
+ * Properties and nodes land where libfdt's read-write functions put them.
+ *
+ * @module
+ */
+import { BootprotoError, type Problem } from '../core/index.js';
+import { FDT_MAX_PHANDLE } from './header.js';
+import { decodeFdt, encodeFdt, findChild, nodeNameMatches, type FdtNode, type FdtProperty, type FdtTree } from './tree.js';
+
+const utf8 = new TextDecoder('utf-8');
+const encoder = new TextEncoder();
+
+/** libfdt's error names that an overlay can end with. */
+type LibfdtError = 'FDT_ERR_BADOVERLAY' | 'FDT_ERR_NOTFOUND' | 'FDT_ERR_BADPHANDLE' | 'FDT_ERR_NOPHANDLES' | 'FDT_ERR_BADVALUE' | 'FDT_ERR_BADPATH';
+
+function fail(error: LibfdtError, where: string, reason: string): never {
+  throw new BootprotoError({
+    code: error === 'FDT_ERR_NOTFOUND' ? 'NOT_FOUND' : 'BAD_VALUE',
+    format: 'fdt',
+    structure: 'overlay',
+    field: where,
+    offset: 0,
+    reason: `${reason} (libfdt: ${error})`,
+  });
+}
+
+function clone(node: FdtNode): FdtNode {
+  return {
+    name: node.name,
+    properties: node.properties.map((p) => ({ name: p.name, value: p.value.slice() })),
+    children: node.children.map(clone),
+  };
+}
+
+function prop(node: FdtNode, name: string): FdtProperty | undefined {
+  return node.properties.find((p) => p.name === name);
+}
+
+function u32(value: Uint8Array, at = 0): number {
+  return new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(at);
+}
+
+function setU32(value: Uint8Array, at: number, v: number): void {
+  new DataView(value.buffer, value.byteOffset, value.byteLength).setUint32(at, v >>> 0);
+}
+
+/** `fdt_get_phandle` on a tree node: 4-byte `phandle`, else 4-byte `linux,phandle`, else 0. */
+function phandleOf(node: FdtNode): number {
+  for (const name of ['phandle', 'linux,phandle']) {
+    const p = prop(node, name);
+    if (p !== undefined && p.value.length === 4) return u32(p.value);
+  }
+  return 0;
+}
+
+function* walk(node: FdtNode): Generator<FdtNode> {
+  const stack: FdtNode[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop() as FdtNode;
+    yield n;
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as FdtNode);
+  }
+}
+
+function byPhandle(root: FdtNode, phandle: number): FdtNode | undefined {
+  if (phandle === 0 || phandle > FDT_MAX_PHANDLE) return undefined;
+  for (const n of walk(root)) if (phandleOf(n) === phandle) return n;
+  return undefined;
+}
+
+/** `fdt_path_offset` on a tree: components matched as libfdt matches, a leading alias resolved (absolute aliases only). */
+export function resolveTreePath(root: FdtNode, path: string): FdtNode | undefined {
+  let node: FdtNode | undefined = root;
+  let rest = path;
+  if (!path.startsWith('/')) {
+    const slash = path.indexOf('/');
+    const alias = slash < 0 ? path : path.slice(0, slash);
+    const aliases = findChild(root, 'aliases');
+    const v = aliases === undefined ? undefined : prop(aliases, alias)?.value;
+    if (v === undefined || v.length === 0 || v[v.length - 1] !== 0 || v[0] !== 0x2f) return undefined;
+    node = resolveTreePath(root, utf8.decode(v.subarray(0, v.indexOf(0))));
+    rest = slash < 0 ? '' : path.slice(slash);
+  }
+  for (const part of rest.split('/')) {
+    if (part === '' || node === undefined) continue;
+    node = findChild(node, part);
+  }
+  return node;
+}
+
+function pathOf(root: FdtNode, target: FdtNode): string | undefined {
+  const search = (n: FdtNode, prefix: string): string | undefined => {
+    if (n === target) return prefix === '' ? '/' : prefix;
+    for (const c of n.children) {
+      const found = search(c, `${prefix}/${c.name}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return search(root, '');
+}
+
+function adjustPhandles(node: FdtNode, delta: number): void {
+  for (const n of walk(node)) {
+    for (const name of ['phandle', 'linux,phandle']) {
+      const p = prop(n, name);
+      if (p === undefined) continue;
+      if (p.value.length !== 4) fail('FDT_ERR_BADPHANDLE', name, `"${name}" of "${n.name}" is ${p.value.length} bytes, not 4`);
+      const v = u32(p.value);
+      const adjusted = v + delta;
+      if (adjusted > 0xffffffff || adjusted === 0xffffffff) fail('FDT_ERR_NOPHANDLES', name, `phandle ${v} + ${delta} overflows`);
+      setU32(p.value, 0, adjusted);
+    }
+  }
+}
+
+function updateLocalReferences(tree: FdtNode, fixups: FdtNode, delta: number, depth: number): void {
+  if (depth > 1024) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', 'nesting deeper than 1024');
+  for (const f of fixups.properties) {
+    if (f.value.length % 4 !== 0) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', `"${f.name}" is not a list of cells`);
+    const target = prop(tree, f.name);
+    if (target === undefined) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', `"${tree.name}" has no property "${f.name}"`);
+    for (let i = 0; i < f.value.length; i += 4) {
+      const at = u32(f.value, i);
+      if (at + 4 > target.value.length) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', `offset ${at} is past "${f.name}" of "${tree.name}"`);
+      setU32(target.value, at, u32(target.value, at) + delta);
+    }
+  }
+  for (const c of fixups.children) {
+    const child = findChild(tree, c.name);
+    if (child === undefined) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', `"${tree.name}" has no subnode "${c.name}"`);
+    updateLocalReferences(child, c, delta, depth + 1);
+  }
+}
+
+function fixupPhandles(base: FdtNode, overlay: FdtNode): void {
+  const fixups = resolveTreePath(overlay, '/__fixups__');
+  if (fixups === undefined) return;
+  const symbols = resolveTreePath(base, '/__symbols__');
+  for (const f of fixups.properties) {
+    const v = f.value;
+    let start = 0;
+    do {
+      const nul = v.indexOf(0, start);
+      if (nul < 0) fail('FDT_ERR_BADOVERLAY', '__fixups__', `"${f.name}" is not NUL-terminated`);
+      const text = utf8.decode(v.subarray(start, nul));
+      start = nul + 1;
+      const m = /^([^:]*):([^:]+):([0-9]+)$/.exec(text);
+      if (m === null || m[1] === undefined || m[2] === undefined || m[3] === undefined || text.indexOf(':') === text.length - 1) {
+        fail('FDT_ERR_BADOVERLAY', '__fixups__', `"${text}" is not path:property:offset`);
+      }
+      if (symbols === undefined) fail('FDT_ERR_NOTFOUND', '__symbols__', 'the base has no /__symbols__');
+      const symbol = prop(symbols, f.name);
+      if (symbol === undefined) fail('FDT_ERR_NOTFOUND', '__symbols__', `the base has no symbol "${f.name}"`);
+      const sNul = symbol.value.indexOf(0);
+      const target = resolveTreePath(base, utf8.decode(sNul < 0 ? symbol.value : symbol.value.subarray(0, sNul)));
+      if (target === undefined) fail('FDT_ERR_NOTFOUND', '__symbols__', `symbol "${f.name}" names no node`);
+      const phandle = phandleOf(target);
+      if (phandle === 0) fail('FDT_ERR_NOTFOUND', '__symbols__', `symbol "${f.name}" names a node without a phandle`);
+      const node = resolveTreePath(overlay, m[1]);
+      if (node === undefined) fail('FDT_ERR_BADOVERLAY', '__fixups__', `"${m[1]}" is not in the overlay`);
+      const p = prop(node, m[2]);
+      if (p === undefined) fail('FDT_ERR_NOTFOUND', '__fixups__', `"${m[1]}" has no property "${m[2]}"`);
+      const at = Number(m[3]);
+      if (at + 4 > p.value.length) fail('FDT_ERR_BADVALUE', '__fixups__', `offset ${at} is past "${m[2]}"`);
+      setU32(p.value, at, phandle);
+    } while (start < v.length);
+  }
+}
+
+interface Target {
+  node: FdtNode;
+  /** The `target-path` string, when the fragment named its target so. */
+  path: string | undefined;
+}
+
+function targetOf(base: FdtNode, fragment: FdtNode): Target {
+  const t = prop(fragment, 'target');
+  if (t !== undefined) {
+    if (t.value.length !== 4 || u32(t.value) === 0xffffffff) fail('FDT_ERR_BADPHANDLE', 'target', `"${fragment.name}" has an unresolved or malformed target`);
+    const ph = u32(t.value);
+    if (ph !== 0) {
+      const node = byPhandle(base, ph);
+      if (node === undefined) fail('FDT_ERR_NOTFOUND', 'target', `"${fragment.name}": no node has phandle ${ph}`);
+      return { node, path: undefined };
+    }
+  }
+  const tp = prop(fragment, 'target-path');
+  if (tp === undefined) fail('FDT_ERR_BADOVERLAY', 'target-path', `"${fragment.name}" has neither target nor target-path`);
+  const nul = tp.value.indexOf(0);
+  const path = utf8.decode(nul < 0 ? tp.value : tp.value.subarray(0, nul));
+  const node = resolveTreePath(base, path);
+  if (node === undefined) fail(path.startsWith('/') ? 'FDT_ERR_NOTFOUND' : 'FDT_ERR_BADPATH', 'target-path', `"${fragment.name}": no node at "${path}"`);
+  return { node, path };
+}
+
+/** `fdt_setprop`: an existing property takes the value in place; a new one goes first. */
+function setProp(node: FdtNode, name: string, value: Uint8Array): void {
+  const p = prop(node, name);
+  if (p !== undefined) p.value = value.slice();
+  else node.properties.unshift({ name, value: value.slice() });
+}
+
+function applyNode(target: FdtNode, node: FdtNode, depth: number): void {
+  if (depth > 1024) fail('FDT_ERR_BADOVERLAY', '__overlay__', 'nesting deeper than 1024');
+  for (const p of node.properties) setProp(target, p.name, p.value);
+  for (const c of node.children) {
+    let t = target.children.find((x) => nodeNameMatches(x.name, c.name));
+    if (t === undefined) {
+      t = { name: c.name, properties: [], children: [] };
+      target.children.unshift(t);
+    }
+    applyNode(t, c, depth + 1);
+  }
+}
+
+function updateSymbols(base: FdtNode, overlay: FdtNode): void {
+  const ovSym = findChild(overlay, '__symbols__');
+  if (ovSym === undefined) return;
+  let rootSym = findChild(base, '__symbols__');
+  if (rootSym === undefined) {
+    rootSym = { name: '__symbols__', properties: [], children: [] };
+    base.children.unshift(rootSym);
+  }
+  for (const s of ovSym.properties) {
+    const v = s.value;
+    if (v.length < 1 || v.indexOf(0) !== v.length - 1) fail('FDT_ERR_BADVALUE', '__symbols__', `symbol "${s.name}" is not one string`);
+    const path = utf8.decode(v.subarray(0, v.length - 1));
+    if (!path.startsWith('/')) fail('FDT_ERR_BADVALUE', '__symbols__', `symbol "${s.name}" is not an absolute path`);
+    const slash = path.indexOf('/', 1);
+    if (slash < 0) continue;
+    const fragName = path.slice(1, slash);
+    const after = path.slice(slash);
+    let rel: string;
+    if (after.startsWith('/__overlay__/')) rel = after.slice('/__overlay__/'.length);
+    else if (after === '/__overlay__') rel = '';
+    else continue; // a symbol outside every __overlay__ does not reach the base
+    const fragment = findChild(overlay, fragName);
+    if (fragment === undefined) fail('FDT_ERR_BADOVERLAY', '__symbols__', `symbol "${s.name}": no fragment "${fragName}"`);
+    if (findChild(fragment, '__overlay__') === undefined) fail('FDT_ERR_BADOVERLAY', '__symbols__', `fragment "${fragName}" has no __overlay__`);
+    const target = targetOf(base, fragment);
+    let prefix = target.path ?? pathOf(base, target.node) ?? '/';
+    if (prefix.length <= 1) prefix = '';
+    setProp(rootSym, s.name, encoder.encode(`${prefix}/${rel}\0`));
+  }
+}
+
+/**
+ * Applies an overlay to a base tree and returns the result (neither input is
+ * changed), as libfdt 1.6.1's `fdt_overlay_apply()` (and so `fdtoverlay`)
+ * would. Throws {@link BootprotoError} (`BAD_VALUE` or `NOT_FOUND`, with
+ * libfdt's error name in the reason) where libfdt fails.
+ */
+export function applyOverlay(base: FdtTree, overlay: FdtTree): FdtTree {
+  const root = clone(base.root);
+  const ov = clone(overlay.root);
+  let delta = 0;
+  for (const n of walk(root)) delta = Math.max(delta, phandleOf(n));
+  adjustPhandles(ov, delta);
+  const local = resolveTreePath(ov, '/__local_fixups__');
+  if (local !== undefined) updateLocalReferences(ov, local, delta, 0);
+  fixupPhandles(root, ov);
+  for (const fragment of ov.children) {
+    const body = findChild(fragment, '__overlay__');
+    if (body === undefined) continue;
+    applyNode(targetOf(root, fragment).node, body, 0);
+  }
+  updateSymbols(root, ov);
+  return {
+    version: base.version,
+    lastCompVersion: base.lastCompVersion,
+    bootCpuidPhys: base.bootCpuidPhys,
+    reservations: base.reservations.map((r) => ({ ...r })),
+    root,
+  };
+}
+
+/** Applies an overlay blob to a base blob and encodes the result in dtc's layout (see {@link applyOverlay}). */
+export function applyOverlayBlob(base: Uint8Array, overlay: Uint8Array): Uint8Array {
+  return encodeFdt(applyOverlay(decodeFdt(base), decodeFdt(overlay)));
+}
+
+/**
+ * Checks that an overlay applies to a base: `[]` when it does, else the
+ * error libfdt would stop at, as a {@link Problem}. Never throws on bad input.
+ */
+export function validateOverlay(base: Uint8Array, overlay: Uint8Array): Problem[] {
+  try {
+    applyOverlayBlob(base, overlay);
+    return [];
+  } catch (e) {
+    if (!(e instanceof BootprotoError)) throw e;
+    const p: Problem = { severity: 'error', code: e.code, format: 'fdt', structure: e.structure, offset: e.offset, message: e.reason };
+    if (e.field !== undefined) p.field = e.field;
+    return [p];
+  }
+}
