@@ -30,3 +30,6 @@ export * from './headers.js';
 export * from './image.js';
 export * from './checksum.js';
 export * from './sha256.js';
+export * from './directories.js';
+export * from './efi.js';
+export * from './validate.js';
