@@ -44,41 +44,77 @@ export const SCREEN_INFO = defineLayout({
   format: 'linux',
   size: 0x40,
   fields: {
+    /** Cursor column. */
     origX: u8(0x00),
+    /** Cursor row. */
     origY: u8(0x01),
+    /** Extended memory in KiB (INT 15h AH=88h). */
     extMemK: u16(0x02),
+    /** Active video page. */
     origVideoPage: u16(0x04),
+    /** BIOS video mode. */
     origVideoMode: u8(0x06),
+    /** Text columns. */
     origVideoCols: u8(0x07),
+    /** `VIDEO_FLAGS_*`. */
     flags: u8(0x08),
+    /** Unused. */
     unused2: u8(0x09),
+    /** EGA BX value. */
     origVideoEgaBx: u16(0x0a),
+    /** Unused. */
     unused3: u16(0x0c),
+    /** Text lines. */
     origVideoLines: u8(0x0e),
+    /** Video type (`VIDEO_TYPE_*`). */
     origVideoIsVga: u8(0x0f, { spec: 'orig_video_isVGA' }),
+    /** Font height. */
     origVideoPoints: u16(0x10),
+    /** Frame buffer width. */
     lfbWidth: u16(0x12),
+    /** Frame buffer height. */
     lfbHeight: u16(0x14),
+    /** Bits per pixel. */
     lfbDepth: u16(0x16),
+    /** Low 32 bits of the frame buffer address. */
     lfbBase: u32(0x18),
+    /** Frame buffer size. */
     lfbSize: u32(0x1c),
+    /** Old command line magic (0xA33F). */
     clMagic: u16(0x20),
+    /** Old command line offset. */
     clOffset: u16(0x22),
+    /** Bytes per line. */
     lfbLinelength: u16(0x24),
+    /** Red mask size. */
     redSize: u8(0x26),
+    /** Red position. */
     redPos: u8(0x27),
+    /** Green mask size. */
     greenSize: u8(0x28),
+    /** Green position. */
     greenPos: u8(0x29),
+    /** Blue mask size. */
     blueSize: u8(0x2a),
+    /** Blue position. */
     bluePos: u8(0x2b),
+    /** Reserved mask size. */
     rsvdSize: u8(0x2c),
+    /** Reserved position. */
     rsvdPos: u8(0x2d),
+    /** VESA protected-mode segment. */
     vesapmSeg: u16(0x2e),
+    /** VESA protected-mode offset. */
     vesapmOff: u16(0x30),
+    /** Video pages. */
     pages: u16(0x32),
+    /** VESA mode attributes. */
     vesaAttributes: u16(0x34),
+    /** `VIDEO_CAPABILITY_*`. */
     capabilities: u32(0x36),
+    /** High 32 bits of the frame buffer address. */
     extLfbBase: u32(0x3a),
+    /** Reserved. */
     reserved: bytes(0x3e, 2, { spec: '_reserved' }),
   },
 });
@@ -89,14 +125,23 @@ export const APM_BIOS_INFO = defineLayout({
   format: 'linux',
   size: 20,
   fields: {
+    /** APM version. */
     version: u16(0),
+    /** 32-bit code segment. */
     cseg: u16(2),
+    /** Entry offset. */
     offset: u32(4),
+    /** 16-bit code segment. */
     cseg16: u16(8, { spec: 'cseg_16' }),
+    /** Data segment. */
     dseg: u16(10),
+    /** APM flags. */
     flags: u16(12),
+    /** 32-bit code segment length. */
     csegLen: u16(14),
+    /** 16-bit code segment length. */
     cseg16Len: u16(16, { spec: 'cseg_16_len' }),
+    /** Data segment length. */
     dsegLen: u16(18),
   },
 });
@@ -106,7 +151,16 @@ export const IST_INFO = defineLayout({
   name: 'ist_info',
   format: 'linux',
   size: 16,
-  fields: { signature: u32(0), command: u32(4), event: u32(8), perfLevel: u32(12) },
+  fields: {
+    /** IST signature. */
+    signature: u32(0),
+    /** IST command. */
+    command: u32(4),
+    /** IST event. */
+    event: u32(8),
+    /** Performance level. */
+    perfLevel: u32(12),
+  },
 });
 
 /** `struct sys_desc_table` (obsolete, 16 bytes). */
@@ -114,7 +168,12 @@ export const SYS_DESC_TABLE = defineLayout({
   name: 'sys_desc_table',
   format: 'linux',
   size: 16,
-  fields: { length: u16(0), table: bytes(2, 14) },
+  fields: {
+    /** Table length. */
+    length: u16(0),
+    /** Table bytes. */
+    table: bytes(2, 14),
+  },
 });
 
 /** `struct olpc_ofw_header` (packed, 16 bytes). */
@@ -122,7 +181,16 @@ export const OLPC_OFW_HEADER = defineLayout({
   name: 'olpc_ofw_header',
   format: 'linux',
   size: 16,
-  fields: { ofwMagic: u32(0), ofwVersion: u32(4), cifHandler: u32(8), irqDescTable: u32(12) },
+  fields: {
+    /** OpenFirmware signature. */
+    ofwMagic: u32(0),
+    /** OpenFirmware version. */
+    ofwVersion: u32(4),
+    /** Callback into OpenFirmware. */
+    cifHandler: u32(8),
+    /** IRQ descriptor table. */
+    irqDescTable: u32(12),
+  },
 });
 
 /** `struct efi_info` (32 bytes): the `_hi` halves extend `efi_systab` and `efi_memmap` to 64 bits. */
@@ -131,13 +199,21 @@ export const EFI_INFO = defineLayout({
   format: 'linux',
   size: 32,
   fields: {
+    /** `"EL32"` or `"EL64"`: the firmware the loader ran on. */
     efiLoaderSignature: u32(0, { values: { [EFI32_LOADER_SIGNATURE]: 'EL32', [EFI64_LOADER_SIGNATURE]: 'EL64' } }),
+    /** Low 32 bits of the EFI system table address. */
     efiSystab: u32(4),
+    /** Size of one memory descriptor. */
     efiMemdescSize: u32(8),
+    /** Memory descriptor version. */
     efiMemdescVersion: u32(12),
+    /** Low 32 bits of the EFI memory map address. */
     efiMemmap: u32(16),
+    /** EFI memory map size in bytes. */
     efiMemmapSize: u32(20),
+    /** High 32 bits of `efi_systab`. */
     efiSystabHi: u32(24),
+    /** High 32 bits of `efi_memmap`. */
     efiMemmapHi: u32(28),
   },
 });
@@ -147,7 +223,14 @@ export const BOOT_E820_ENTRY = defineLayout({
   name: 'boot_e820_entry',
   format: 'linux',
   size: 20,
-  fields: { addr: u64(0), size: u64(8), type: u32(16, { values: E820_TYPES }) },
+  fields: {
+    /** Start of the range. */
+    addr: u64(0),
+    /** Length of the range. */
+    size: u64(8),
+    /** `E820_TYPE_*`. */
+    type: u32(16, { values: E820_TYPES }),
+  },
 });
 
 /** `struct edd_device_params` (packed, 74 bytes); the interface and device path unions are kept as bytes. */
@@ -156,23 +239,41 @@ export const EDD_DEVICE_PARAMS = defineLayout({
   format: 'linux',
   size: 74,
   fields: {
+    /** Size of the buffer the BIOS filled. */
     length: u16(0),
+    /** `EDD_INFO_*`. */
     infoFlags: u16(2),
+    /** Cylinders. */
     numDefaultCylinders: u32(4),
+    /** Heads. */
     numDefaultHeads: u32(8),
+    /** Sectors per track. */
     sectorsPerTrack: u32(12),
+    /** Total sectors. */
     numberOfSectors: u64(16),
+    /** Bytes per sector. */
     bytesPerSector: u16(24),
+    /** Pointer to the DPTE (0xFFFFFFFF here). */
     dptePtr: u32(26),
+    /** 0xBEDD when the device path is present. */
     key: u16(30),
+    /** Device path length (44). */
     devicePathInfoLength: u8(32),
+    /** Reserved. */
     reserved2: u8(33),
+    /** Reserved. */
     reserved3: u16(34),
+    /** `"ISA"` or `"PCI"`. */
     hostBusType: bytes(36, 4),
+    /** `"ATA"`, `"SCSI"`, … */
     interfaceType: bytes(40, 8),
+    /** Bus-specific path (a union). */
     interfacePath: bytes(48, 8),
+    /** Interface-specific path (a union). */
     devicePath: bytes(56, 16),
+    /** Reserved. */
     reserved4: u8(72),
+    /** Checksum of the device path information. */
     checksum: u8(73),
   },
 });
@@ -183,12 +284,19 @@ export const EDD_INFO = defineLayout({
   format: 'linux',
   size: 82,
   fields: {
+    /** BIOS drive number (0x80 and up). */
     device: u8(0),
+    /** EDD version. */
     version: u8(1),
+    /** `EDD_EXT_*`. */
     interfaceSupport: u16(2),
+    /** Legacy cylinders. */
     legacyMaxCylinder: u16(4),
+    /** Legacy heads. */
     legacyMaxHead: u8(6),
+    /** Legacy sectors per track. */
     legacySectorsPerTrack: u8(7),
+    /** The `edd_device_params` (74 bytes). */
     params: bytes(8, 74),
   },
 });
@@ -199,63 +307,131 @@ export const BOOT_PARAMS = defineLayout({
   format: 'linux',
   size: 4096,
   fields: {
+    /** `struct screen_info`. */
     screenInfo: bytes(0x000, SCREEN_INFO.size),
+    /** `struct apm_bios_info`. */
     apmBiosInfo: bytes(0x040, APM_BIOS_INFO.size),
+    /** Padding. */
     pad2: bytes(0x054, 4, { spec: '_pad2' }),
+    /** Physical address of the tboot shared page. */
     tbootAddr: u64(0x058),
+    /** `struct ist_info`. */
     istInfo: bytes(0x060, IST_INFO.size),
+    /** Physical address of the ACPI RSDP. */
     acpiRsdpAddr: u64(0x070),
+    /** Padding. */
     pad3: bytes(0x078, 8, { spec: '_pad3' }),
+    /** Obsolete. */
     hd0Info: bytes(0x080, 16, { spec: 'hd0_info' }),
+    /** Obsolete. */
     hd1Info: bytes(0x090, 16, { spec: 'hd1_info' }),
+    /** `struct sys_desc_table` (obsolete). */
     sysDescTable: bytes(0x0a0, SYS_DESC_TABLE.size),
+    /** `struct olpc_ofw_header`. */
     olpcOfwHeader: bytes(0x0b0, OLPC_OFW_HEADER.size),
+    /** High 32 bits of `ramdisk_image`. */
     extRamdiskImage: u32(0x0c0),
+    /** High 32 bits of `ramdisk_size`. */
     extRamdiskSize: u32(0x0c4),
+    /** High 32 bits of `cmd_line_ptr`. */
     extCmdLinePtr: u32(0x0c8),
+    /** Padding. */
     pad4: bytes(0x0cc, 112, { spec: '_pad4' }),
+    /** Confidential computing blob address (kernel internal; loaders use `SETUP_CC_BLOB`). */
     ccBlobAddress: u32(0x13c),
+    /** `struct edid_info` (128 bytes). */
     edidInfo: bytes(0x140, 128),
+    /** `struct efi_info`. */
     efiInfo: bytes(0x1c0, EFI_INFO.size),
+    /** Memory size in KiB from INT 15h AX=E801h. */
     altMemK: u32(0x1e0),
+    /** Scratch field of the setup code. */
     scratch: u32(0x1e4),
+    /** Entries used in `e820_table` (at most 128). */
     e820Entries: u8(0x1e8, { spec: 'e820_entries' }),
+    /** Entries used in `eddbuf` (at most 6). */
     eddbufEntries: u8(0x1e9),
+    /** Entries used in `edd_mbr_sig_buffer` (at most 16). */
     eddMbrSigBufEntries: u8(0x1ea),
+    /** Keyboard status (Num Lock). */
     kbdStatus: u8(0x1eb),
+    /** Secure boot state of the firmware. */
     secureBoot: u8(0x1ec),
+    /** Padding. */
     pad5: bytes(0x1ed, 2, { spec: '_pad5' }),
+    /** Nonzero in the image; a loader that copies it in shows it copied too much. */
     sentinel: u8(0x1ef),
+    /** Padding. */
     pad6: bytes(0x1f0, 1, { spec: '_pad6' }),
+    /** The `struct setup_header`. */
     hdr: bytes(0x1f1, SETUP_HEADER.size),
+    /** Padding to 0x290. */
     pad7: bytes(0x26c, 0x290 - 0x26c, { spec: '_pad7' }),
+    /** MBR signatures (16 × u32). */
     eddMbrSigBuffer: bytes(0x290, 4 * EDD_MBR_SIG_MAX),
+    /** The memory map: 128 × `boot_e820_entry`. */
     e820Table: bytes(0x2d0, BOOT_E820_ENTRY.size * E820_MAX_ENTRIES_ZEROPAGE, { spec: 'e820_table' }),
+    /** Padding. */
     pad8: bytes(0xcd0, 48, { spec: '_pad8' }),
+    /** 6 × `edd_info`. */
     eddbuf: bytes(0xd00, EDD_INFO.size * EDDMAXNR),
+    /** Padding to 4096. */
     pad9: bytes(0xeec, 276, { spec: '_pad9' }),
   },
 });
 
-/** @useDeclaredType */
+/**
+ * A decoded `screen_info`.
+ *
+ * @useDeclaredType
+ */
 export type ScreenInfo = Decoded<typeof SCREEN_INFO.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `apm_bios_info`.
+ *
+ * @useDeclaredType
+ */
 export type ApmBiosInfo = Decoded<typeof APM_BIOS_INFO.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `ist_info`.
+ *
+ * @useDeclaredType
+ */
 export type IstInfo = Decoded<typeof IST_INFO.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `sys_desc_table`.
+ *
+ * @useDeclaredType
+ */
 export type SysDescTable = Decoded<typeof SYS_DESC_TABLE.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `olpc_ofw_header`.
+ *
+ * @useDeclaredType
+ */
 export type OlpcOfwHeader = Decoded<typeof OLPC_OFW_HEADER.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `efi_info`.
+ *
+ * @useDeclaredType
+ */
 export type EfiInfo = Decoded<typeof EFI_INFO.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `boot_e820_entry`.
+ *
+ * @useDeclaredType
+ */
 export type BootE820Entry = Decoded<typeof BOOT_E820_ENTRY.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `edd_device_params`.
+ *
+ * @useDeclaredType
+ */
 export type EddDeviceParams = Decoded<typeof EDD_DEVICE_PARAMS.fields>;
 
 /** A decoded `edd_info` with its `edd_device_params`. */
 export interface EddInfo extends Omit<Decoded<typeof EDD_INFO.fields>, 'params'> {
+  /** The `edd_device_params` that follow the first 8 bytes. */
   params: EddDeviceParams;
 }
 
@@ -266,41 +442,75 @@ export interface EddInfo extends Omit<Decoded<typeof EDD_INFO.fields>, 'params'>
  * padding kept as bytes so that encoding gives the same bytes back.
  */
 export interface BootParams {
+  /** `screen_info` (0x000). */
   screenInfo: ScreenInfo;
+  /** `apm_bios_info` (0x040). */
   apmBiosInfo: ApmBiosInfo;
+  /** `_pad2` (0x054). */
   pad2: Uint8Array;
+  /** `tboot_addr` (0x058). */
   tbootAddr: bigint;
+  /** `ist_info` (0x060). */
   istInfo: IstInfo;
+  /** `acpi_rsdp_addr` (0x070). */
   acpiRsdpAddr: bigint;
+  /** `_pad3` (0x078). */
   pad3: Uint8Array;
+  /** `hd0_info` (0x080, obsolete). */
   hd0Info: Uint8Array;
+  /** `hd1_info` (0x090, obsolete). */
   hd1Info: Uint8Array;
+  /** `sys_desc_table` (0x0a0, obsolete). */
   sysDescTable: SysDescTable;
+  /** `olpc_ofw_header` (0x0b0). */
   olpcOfwHeader: OlpcOfwHeader;
+  /** `ext_ramdisk_image` (0x0c0): high half of `ramdisk_image`. */
   extRamdiskImage: number;
+  /** `ext_ramdisk_size` (0x0c4): high half of `ramdisk_size`. */
   extRamdiskSize: number;
+  /** `ext_cmd_line_ptr` (0x0c8): high half of `cmd_line_ptr`. */
   extCmdLinePtr: number;
+  /** `_pad4` (0x0cc). */
   pad4: Uint8Array;
+  /** `cc_blob_address` (0x13c). */
   ccBlobAddress: number;
+  /** `edid_info` (0x140, 128 bytes). */
   edidInfo: Uint8Array;
+  /** `efi_info` (0x1c0). */
   efiInfo: EfiInfo;
+  /** `alt_mem_k` (0x1e0). */
   altMemK: number;
+  /** `scratch` (0x1e4). */
   scratch: number;
   /** The count as stored (a u8: may exceed 128 in a bad zero page; `e820Table` holds at most 128). */
   e820Entries: number;
+  /** `eddbuf_entries` (0x1e9). */
   eddbufEntries: number;
+  /** `edd_mbr_sig_buf_entries` (0x1ea). */
   eddMbrSigBufEntries: number;
+  /** `kbd_status` (0x1eb). */
   kbdStatus: number;
+  /** `secure_boot` (0x1ec). */
   secureBoot: number;
+  /** `_pad5` (0x1ed). */
   pad5: Uint8Array;
+  /** `sentinel` (0x1ef). */
   sentinel: number;
+  /** `_pad6` (0x1f0). */
   pad6: Uint8Array;
+  /** `hdr` (0x1f1), all 123 bytes. */
   hdr: SetupHeaderFull;
+  /** `_pad7` (0x26c). */
   pad7: Uint8Array;
+  /** `edd_mbr_sig_buffer` (0x290), all 16 words. */
   eddMbrSigBuffer: number[];
+  /** `e820_table` (0x2d0): the first `e820_entries` entries (at most 128). */
   e820Table: BootE820Entry[];
+  /** `_pad8` (0xcd0). */
   pad8: Uint8Array;
+  /** `eddbuf` (0xd00): the first `eddbuf_entries` entries (at most 6). */
   eddbuf: EddInfo[];
+  /** `_pad9` (0xeec). */
   pad9: Uint8Array;
 }
 
@@ -331,8 +541,16 @@ export function bootParamsAddresses(bp: BootParams): BootParamsAddresses {
   };
 }
 
+/** A 64-bit value as two 32-bit halves. */
+export interface U64Halves {
+  /** Bits 0–31. */
+  lo: number;
+  /** Bits 32–63. */
+  hi: number;
+}
+
 /** Splits a 64-bit value into its low and high 32-bit halves. */
-export function splitU64(value: bigint): { lo: number; hi: number } {
+export function splitU64(value: bigint): U64Halves {
   return { lo: Number(value & 0xffffffffn), hi: Number((value >> 32n) & 0xffffffffn) };
 }
 

@@ -69,7 +69,7 @@ export interface BzImageInfo {
   /** File offset of `kernel_info`. */
   kernelInfoFileOffset?: number;
   /** The file also starts with an MZ header whose `e_lfanew` points at `"PE\0\0"` (the EFI stub). */
-  peCoff: { present: boolean; peOffset?: number };
+  peCoff: PeHeaderInfo;
   /** Things noticed on the way that are not errors of the header itself. */
   notes: string[];
 }
@@ -81,8 +81,16 @@ export function detectBzImage(bytes: Uint8Array): boolean {
   return dv.getUint16(0x1fe, true) === 0xaa55 && dv.getUint32(0x202, true) === HDRS_MAGIC;
 }
 
+/** Whether an image carries a PE/COFF header. */
+export interface PeHeaderInfo {
+  /** `"MZ"` at 0 and `"PE\0\0"` at `e_lfanew`. */
+  present: boolean;
+  /** `e_lfanew`, when present. */
+  peOffset?: number;
+}
+
 /** Reports whether the file carries a PE/COFF header: `"MZ"` and a `"PE\0\0"` at `e_lfanew`. */
-export function findPeHeader(bytes: Uint8Array): { present: boolean; peOffset?: number } {
+export function findPeHeader(bytes: Uint8Array): PeHeaderInfo {
   if (bytes.length < 0x40 || bytes[0] !== 0x4d || bytes[1] !== 0x5a) return { present: false };
   const lfanew = new DataView(bytes.buffer, bytes.byteOffset, 0x40).getUint32(0x3c, true);
   if (lfanew + 4 > bytes.length) return { present: false };

@@ -14,14 +14,22 @@ export const KERNEL_INFO = defineLayout({
   format: 'linux',
   size: 16,
   fields: {
+    /** `"LToP"` (0x506f544c). */
     header: u32(0, { values: { [KERNEL_INFO_MAGIC]: 'LToP' } }),
+    /** Size of the fixed part, header included. */
     size: u32(4),
+    /** Size with the variable-length data. */
     sizeTotal: u32(8),
+    /** Highest `setup_data`/`setup_indirect` type accepted. */
     setupTypeMax: u32(12),
   },
 });
 
-/** @useDeclaredType */
+/**
+ * The fixed part of a `kernel_info`, decoded.
+ *
+ * @useDeclaredType
+ */
 export type KernelInfoFixed = Decoded<typeof KERNEL_INFO.fields>;
 
 /** One chunk of `kernel_info_var_len_data`: a 4-character magic and its size (header included). */
@@ -38,6 +46,7 @@ export interface KernelInfoChunk {
 
 /** A decoded `kernel_info`. */
 export interface KernelInfo {
+  /** `"LToP"`. */
   header: number;
   /** Size of the fixed part, header included. */
   size: number;

@@ -59,8 +59,26 @@ export interface LoaderId {
 
 /** A block of memory the loader places. */
 export interface Placement {
+  /** Physical address of the first byte. */
   paddr: bigint;
+  /** Size in bytes. */
   size: bigint;
+}
+
+/** A `setup_data` node to place at a chosen address. */
+export interface PlacedSetupData extends SetupDataSpec {
+  /** Where the node's header goes. */
+  paddr: bigint;
+}
+
+/** The three fields that carry a loader id. */
+export interface LoaderIdFields {
+  /** `type_of_loader`. */
+  typeOfLoader: number;
+  /** `ext_loader_type`. */
+  extLoaderType: number;
+  /** `ext_loader_ver`. */
+  extLoaderVer: number;
 }
 
 /** What {@link buildZeroPage} takes. */
@@ -82,7 +100,7 @@ export interface ZeroPageOptions {
   /** Where the `SETUP_E820_EXT` node goes when the map has more than 128 entries. */
   e820ExtPaddr?: bigint;
   /** Nodes the caller adds to the `setup_data` chain, each at its address. */
-  setupData?: readonly (SetupDataSpec & { paddr: bigint })[];
+  setupData?: readonly PlacedSetupData[];
   /** The loader's id (default 0xFF: undefined). */
   loader?: LoaderId;
   /** `vid_mode`; by default taken from `vga=` in the command line, else the image's value. */
@@ -97,8 +115,11 @@ export interface ZeroPageOptions {
 
 /** A chunk of guest memory the loader must write. */
 export interface MemoryChunk {
+  /** What it is. */
   label: string;
+  /** Where it goes. */
   paddr: bigint;
+  /** Its bytes. */
   bytes: Uint8Array;
 }
 
@@ -134,7 +155,7 @@ export function vgaMode(cmdline: string): number | undefined {
 }
 
 /** Encodes a loader id into `type_of_loader`, `ext_loader_type`, `ext_loader_ver` (boot.rst, `type_of_loader`). */
-export function encodeLoaderId(loader: LoaderId): { typeOfLoader: number; extLoaderType: number; extLoaderVer: number } {
+export function encodeLoaderId(loader: LoaderId): LoaderIdFields {
   if (loader.id < 0xe) return { typeOfLoader: ((loader.id << 4) | (loader.version & 0xf)) & 0xff, extLoaderType: 0, extLoaderVer: (loader.version >> 4) & 0xff };
   if (loader.id === 0xf) return { typeOfLoader: 0xf0 | (loader.version & 0xf), extLoaderType: 0, extLoaderVer: 0 };
   return { typeOfLoader: 0xe0 | (loader.version & 0xf), extLoaderType: (loader.id - 0x10) & 0xff, extLoaderVer: (loader.version >> 4) & 0xff };

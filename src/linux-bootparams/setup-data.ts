@@ -43,7 +43,14 @@ export const SETUP_DATA = defineLayout({
   name: 'setup_data',
   format: 'linux',
   size: 16,
-  fields: { next: u64(0), type: u32(8, { values: SETUP_TYPES }), len: u32(12) },
+  fields: {
+    /** Physical address of the next node; 0 ends the list. */
+    next: u64(0),
+    /** `SETUP_*`. */
+    type: u32(8, { values: SETUP_TYPES }),
+    /** Length of `data[]`. */
+    len: u32(12),
+  },
 });
 
 /** `struct setup_indirect` (24 bytes, protocol 2.15). */
@@ -51,7 +58,16 @@ export const SETUP_INDIRECT_LAYOUT = defineLayout({
   name: 'setup_indirect',
   format: 'linux',
   size: 24,
-  fields: { type: u32(0), reserved: u32(4), len: u64(8), addr: u64(16) },
+  fields: {
+    /** `SETUP_INDIRECT | SETUP_*`. */
+    type: u32(0),
+    /** Must be 0. */
+    reserved: u32(4),
+    /** Length of the data at `addr`. */
+    len: u64(8),
+    /** Physical address of the data. */
+    addr: u64(16),
+  },
 });
 
 /** `struct jailhouse_setup_data` (packed, 284 bytes: `hdr`, `v1`, `v2`); keys are the members' names, spec names keep the sub-structure. */
@@ -60,15 +76,25 @@ export const JAILHOUSE_SETUP_DATA = defineLayout({
   format: 'linux',
   size: 284,
   fields: {
+    /** Structure version. */
     version: u16(0, { spec: 'hdr.version' }),
+    /** Oldest version this one is compatible with. */
     compatibleVersion: u16(2, { spec: 'hdr.compatible_version' }),
+    /** ACPI PM timer port. */
     pmTimerAddress: u16(4, { spec: 'v1.pm_timer_address' }),
+    /** CPUs in `cpu_ids`. */
     numCpus: u16(6, { spec: 'v1.num_cpus' }),
+    /** PCI MMCONFIG base. */
     pciMmconfigBase: u64(8, { spec: 'v1.pci_mmconfig_base' }),
+    /** TSC frequency. */
     tscKhz: u32(16, { spec: 'v1.tsc_khz' }),
+    /** APIC timer frequency. */
     apicKhz: u32(20, { spec: 'v1.apic_khz' }),
+    /** Nonzero: a standard IOAPIC. */
     standardIoapic: u8(24, { spec: 'v1.standard_ioapic' }),
+    /** APIC ids. */
     cpuIds: bytes(25, 255, { spec: 'v1.cpu_ids' }),
+    /** Version 2 flags. */
     flags: u32(280, { spec: 'v2.flags' }),
   },
 });
@@ -78,7 +104,12 @@ export const IMA_SETUP_DATA = defineLayout({
   name: 'ima_setup_data',
   format: 'linux',
   size: 16,
-  fields: { addr: u64(0), size: u64(8) },
+  fields: {
+    /** Physical address of the IMA buffer. */
+    addr: u64(0),
+    /** Its size. */
+    size: u64(8),
+  },
 });
 
 /** `struct kho_data` (packed, 32 bytes). */
@@ -86,7 +117,16 @@ export const KHO_DATA = defineLayout({
   name: 'kho_data',
   format: 'linux',
   size: 32,
-  fields: { fdtAddr: u64(0), fdtSize: u64(8), scratchAddr: u64(16), scratchSize: u64(24) },
+  fields: {
+    /** Physical address of the KHO device tree. */
+    fdtAddr: u64(0),
+    /** Its size. */
+    fdtSize: u64(8),
+    /** Physical address of the scratch areas. */
+    scratchAddr: u64(16),
+    /** Their size. */
+    scratchSize: u64(24),
+  },
 });
 
 /** `struct efi_setup_data` (the kexec ABI, 96 bytes; `arch/x86/include/asm/setup_data.h`). */
@@ -94,7 +134,18 @@ export const EFI_SETUP_DATA = defineLayout({
   name: 'efi_setup_data',
   format: 'linux',
   size: 96,
-  fields: { fwVendor: u64(0), unused: u64(8, { spec: '__unused' }), tables: u64(16), smbios: u64(24), reserved: bytes(32, 64) },
+  fields: {
+    /** Firmware vendor string address. */
+    fwVendor: u64(0),
+    /** Unused (formerly the runtime services address). */
+    unused: u64(8, { spec: '__unused' }),
+    /** Configuration table address. */
+    tables: u64(16),
+    /** SMBIOS table address. */
+    smbios: u64(24),
+    /** Reserved. */
+    reserved: bytes(32, 64),
+  },
 });
 
 /**
@@ -106,13 +157,21 @@ export const PCI_SETUP_ROM = defineLayout({
   format: 'linux',
   size: 48,
   fields: {
+    /** PCI vendor id. */
     vendor: u16(0),
+    /** PCI device id. */
     devid: u16(2),
+    /** Padding the compiler inserts. */
     pad: bytes(4, 4, { spec: '(padding)' }),
+    /** Length of `romdata`. */
     pcilen: u64(8),
+    /** PCI segment. */
     segment: u64(16),
+    /** PCI bus. */
     bus: u64(24),
+    /** PCI device. */
     device: u64(32),
+    /** PCI function. */
     function: u64(40),
   },
 });
@@ -122,36 +181,123 @@ export const CC_SETUP_DATA = defineLayout({
   name: 'cc_setup_data',
   format: 'linux',
   size: 4,
-  fields: { ccBlobAddress: u32(0) },
+  fields: {
+    /** Physical address of the confidential computing blob. */
+    ccBlobAddress: u32(0),
+  },
 });
 
-/** @useDeclaredType */
+/**
+ * A decoded `setup_data` header.
+ *
+ * @useDeclaredType
+ */
 export type SetupDataHeader = Decoded<typeof SETUP_DATA.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `setup_indirect`.
+ *
+ * @useDeclaredType
+ */
 export type SetupIndirect = Decoded<typeof SETUP_INDIRECT_LAYOUT.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `jailhouse_setup_data`.
+ *
+ * @useDeclaredType
+ */
 export type JailhouseSetupData = Decoded<typeof JAILHOUSE_SETUP_DATA.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `ima_setup_data`.
+ *
+ * @useDeclaredType
+ */
 export type ImaSetupData = Decoded<typeof IMA_SETUP_DATA.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `kho_data`.
+ *
+ * @useDeclaredType
+ */
 export type KhoData = Decoded<typeof KHO_DATA.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `efi_setup_data`.
+ *
+ * @useDeclaredType
+ */
 export type EfiSetupData = Decoded<typeof EFI_SETUP_DATA.fields>;
-/** @useDeclaredType */
+/**
+ * A decoded `pci_setup_rom` payload.
+ *
+ * @useDeclaredType
+ */
 export type PciSetupRom = Decoded<typeof PCI_SETUP_ROM.fields>;
 
 /** The decoded payload of a known `setup_data` type. */
 export type SetupDataPayload =
-  | { kind: 'SETUP_E820_EXT'; entries: BootE820Entry[]; trailingBytes: number }
-  | { kind: 'SETUP_DTB'; dtb: Uint8Array; fdtMagic: boolean }
-  | { kind: 'SETUP_PCI'; rom: PciSetupRom; romdata: Uint8Array }
-  | { kind: 'SETUP_EFI'; efi: EfiSetupData }
-  | { kind: 'SETUP_APPLE_PROPERTIES'; properties: Uint8Array }
-  | { kind: 'SETUP_JAILHOUSE'; jailhouse: Partial<JailhouseSetupData> }
-  | { kind: 'SETUP_CC_BLOB'; ccBlobAddress: number }
-  | { kind: 'SETUP_IMA'; ima: ImaSetupData }
-  | { kind: 'SETUP_RNG_SEED'; seed: Uint8Array }
-  | { kind: 'SETUP_KEXEC_KHO'; kho: KhoData };
+  | {
+      /** The type. */
+      kind: 'SETUP_E820_EXT';
+      /** The entries (`len / 20` of them). */
+      entries: BootE820Entry[];
+      /** Bytes after the last whole entry (0 in a well-formed node). */
+      trailingBytes: number;
+    }
+  | {
+      /** The type. */
+      kind: 'SETUP_DTB';
+      /** The device tree blob, raw (decode it with the fdt module). */
+      dtb: Uint8Array;
+      /** The data starts with the FDT magic 0xd00dfeed. */
+      fdtMagic: boolean;
+    }
+  | {
+      /** The type. */
+      kind: 'SETUP_PCI';
+      /** The ROM's PCI identity. */
+      rom: PciSetupRom;
+      /** The option ROM image. */
+      romdata: Uint8Array;
+    }
+  | {
+      /** The type. */
+      kind: 'SETUP_EFI';
+      /** The kexec EFI addresses. */
+      efi: EfiSetupData;
+    }
+  | {
+      /** The type. */
+      kind: 'SETUP_APPLE_PROPERTIES';
+      /** The properties, raw. */
+      properties: Uint8Array;
+    }
+  | {
+      /** The type. */
+      kind: 'SETUP_JAILHOUSE';
+      /** The platform information (`flags` only in version 2's 284 bytes). */
+      jailhouse: Partial<JailhouseSetupData>;
+    }
+  | {
+      /** The type. */
+      kind: 'SETUP_CC_BLOB';
+      /** Physical address of the confidential computing blob. */
+      ccBlobAddress: number;
+    }
+  | {
+      /** The type. */
+      kind: 'SETUP_IMA';
+      /** Where the IMA buffer is. */
+      ima: ImaSetupData;
+    }
+  | {
+      /** The type. */
+      kind: 'SETUP_RNG_SEED';
+      /** The seed bytes. */
+      seed: Uint8Array;
+    }
+  | {
+      /** The type. */
+      kind: 'SETUP_KEXEC_KHO';
+      /** Where the kexec handover data is. */
+      kho: KhoData;
+    };
 
 /** The target of a `SETUP_INDIRECT` node. */
 export interface SetupIndirectTarget extends SetupIndirect {
@@ -167,10 +313,13 @@ export interface SetupIndirectTarget extends SetupIndirect {
 export interface SetupDataNode {
   /** Physical address of the node's header. */
   paddr: bigint;
+  /** `next`: the next node's address, 0 at the end. */
   next: bigint;
+  /** `type`. */
   type: number;
   /** `SETUP_DTB`, …, or the type in hex. */
   typeName: string;
+  /** `len`: the length of `data[]`. */
   len: number;
   /** The `len` bytes of `data[]` (a subarray of memory where the memory allows). */
   data: Uint8Array;
@@ -292,7 +441,9 @@ export function walkSetupData(memory: PhysicalMemory, head: PhysAddr, limits: Pa
 
 /** A node to lay out: its type and data bytes (the `next` and `len` fields are filled in). */
 export interface SetupDataSpec {
+  /** `SETUP_*`. */
   type: number;
+  /** The node's `data[]`. */
   data: Uint8Array;
 }
 

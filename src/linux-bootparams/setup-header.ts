@@ -37,50 +37,89 @@ export const SETUP_HEADER = defineLayout({
   format: 'linux',
   size: 123,
   fields: {
+    /** Size of the setup code in 512-byte sectors, boot sector excluded; 0 means 4. */
     setupSects: u8(0x00),
+    /** Nonzero: mount the root read-only (deprecated; use `ro`/`rw`). */
     rootFlags: u16(0x01),
+    /** Size of the protected-mode code in 16-byte paragraphs (4 bytes wide from 2.04; 2 before). */
     syssize: u32(0x03),
+    /** Obsolete (bootsect.S only). */
     ramSize: u16(0x07),
+    /** Video mode: 0xFFFF normal, 0xFFFE ext, 0xFFFD ask, or a mode number (`vga=`). */
     vidMode: u16(0x09),
+    /** Default root device number (deprecated; use `root=`). */
     rootDev: u16(0x0b),
+    /** 0xAA55. */
     bootFlag: u16(0x0d, { values: { [BOOT_FLAG_MAGIC]: 'BOOT_FLAG' } }),
+    /** A short jump (0xEB, offset) at 0x200; 0x202 + its offset byte is the end of the header. */
     jump: u16(0x0f),
+    /** `"HdrS"` (0x53726448): absent in pre-2.00 kernels. */
     header: u32(0x11, { values: { [HDRS_MAGIC]: 'HdrS' } }),
+    /** Protocol version, `(major << 8) | minor`. */
     version: u16(0x15),
+    /** Boot loader hook run before entering protected mode. */
     realmodeSwtch: u32(0x17),
+    /** The load-low segment (0x1000); obsolete. */
     startSysSeg: u16(0x1b),
+    /** Offset of the NUL-terminated kernel version string, less 0x200; 0 if none. */
     kernelVersion: u16(0x1d),
+    /** The loader's id (0xTV); 0xFF when it has none; set by the loader. */
     typeOfLoader: u8(0x1f),
+    /** `LOADED_HIGH`, `KASLR_FLAG`, `QUIET_FLAG`, `KEEP_SEGMENTS`, `CAN_USE_HEAP`. */
     loadflags: u8(0x20, { flags: LOADFLAGS }),
+    /** Bytes moved with the real-mode code to 0x90000 (protocols 2.00 and 2.01 only). */
     setupMoveSize: u16(0x21),
+    /** Protected-mode entry: the load address of the kernel, or a loader hook. */
     code32Start: u32(0x23),
+    /** Low 32 bits of the initrd address (set by the loader; 0 if none). */
     ramdiskImage: u32(0x27),
+    /** Low 32 bits of the initrd size (set by the loader; 0 if none). */
     ramdiskSize: u32(0x2b),
+    /** Obsolete. */
     bootsectKludge: u32(0x2f),
+    /** End of the setup stack/heap from the start of the real-mode code, less 0x200. */
     heapEndPtr: u16(0x33),
+    /** Loader version bits above the 4 in `type_of_loader`. */
     extLoaderVer: u8(0x35),
+    /** Loader id minus 0x10, when `type_of_loader` is 0xE_. */
     extLoaderType: u8(0x36),
+    /** Low 32 bits of the command line address. */
     cmdLinePtr: u32(0x37),
+    /** Highest address the initrd may occupy (its last byte). */
     initrdAddrMax: u32(0x3b),
+    /** Alignment a relocatable kernel needs (2.10+: prefers; a loader may lower it). */
     kernelAlignment: u32(0x3f),
+    /** Nonzero: the protected-mode part may be loaded at any `kernel_alignment` boundary. */
     relocatableKernel: u8(0x43),
+    /** Minimum alignment as a power of two (2.10+). */
     minAlignment: u8(0x44),
+    /** `XLF_KERNEL_64`, `XLF_CAN_BE_LOADED_ABOVE_4G`, `XLF_EFI_HANDOVER_32/64`, `XLF_EFI_KEXEC`, `XLF_5LEVEL`, `XLF_5LEVEL_ENABLED`. */
     xloadflags: u16(0x45, { flags: XLOADFLAGS }),
+    /** Longest command line, NUL excluded (255 before 2.06). */
     cmdlineSize: u32(0x47),
+    /** Paravirtualised subarchitecture (`X86_SUBARCH_*`; 0 is a PC). */
     hardwareSubarch: u32(0x4b, { values: X86_SUBARCHS }),
+    /** Subarchitecture-specific pointer. */
     hardwareSubarchData: u64(0x4f),
+    /** Offset of the (compressed) payload from the start of the protected-mode part. */
     payloadOffset: u32(0x57),
+    /** Length of the payload. */
     payloadLength: u32(0x5b),
+    /** Physical address of the first `setup_data` node; 0 ends the list. */
     setupData: u64(0x5f),
+    /** Preferred load address of the protected-mode part. */
     prefAddress: u64(0x67),
+    /** Contiguous memory the kernel needs from its runtime start before it reads the memory map. */
     initSize: u32(0x6f),
+    /** EFI handover entry, from the start of the protected-mode part (+0x200 for 64-bit). */
     handoverOffset: u32(0x73),
+    /** `kernel_info`, from the start of the protected-mode part. */
     kernelInfoOffset: u32(0x77),
   },
 });
 
 /** The keys of `setup_header`. */
-export type SetupHeaderKey = keyof typeof SETUP_HEADER.fields;
+export type SetupHeaderKey = keyof SetupHeaderFull;
 
 /**
  * The protocol version (`(major << 8) | minor`) that added each field
@@ -184,14 +223,15 @@ export const SETUP_HEADER_ACCESS: Readonly<Record<SetupHeaderKey, 'read' | 'writ
  */
 export type SetupHeaderFull = Decoded<typeof SETUP_HEADER.fields>;
 
-type Base = 'setupSects' | 'rootFlags' | 'syssize' | 'ramSize' | 'vidMode' | 'rootDev' | 'bootFlag';
+/** The setup header fields every kernel has, "HdrS" or not. */
+export type SetupHeaderBaseKey = 'setupSects' | 'rootFlags' | 'syssize' | 'ramSize' | 'vidMode' | 'rootDev' | 'bootFlag';
 
 /**
  * A decoded setup header: the fields every kernel has are always there; a
  * field the kernel's protocol version (or header length) does not reach is
  * absent.
  */
-export type SetupHeader = Pick<SetupHeaderFull, Base> & Partial<Omit<SetupHeaderFull, Base>>;
+export type SetupHeader = Pick<SetupHeaderFull, SetupHeaderBaseKey> & Partial<Omit<SetupHeaderFull, SetupHeaderBaseKey>>;
 
 /** The protocol version as text: 0x020f → `"2.15"`. */
 export function protocolText(version: number): string {

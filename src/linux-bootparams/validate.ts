@@ -232,6 +232,7 @@ export interface ValidateZeroPageOptions extends Partial<SetupDataLimits> {
 
 /** What {@link validateZeroPageInMemory} found on the way, beside the problems. */
 export interface ZeroPageFindings {
+  /** Every problem found. */
   problems: Problem[];
   /** The command line at `cmd_line_ptr`, when readable. */
   cmdline?: string;
