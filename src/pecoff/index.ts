@@ -33,3 +33,4 @@ export * from './sha256.js';
 export * from './directories.js';
 export * from './efi.js';
 export * from './validate.js';
+export * from './write.js';
