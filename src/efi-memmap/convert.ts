@@ -85,8 +85,11 @@ export const E820_TYPES: Readonly<Record<number, string>> = {
 
 /** One e820 entry (`struct boot_e820_entry`: addr, size, type), as a plain object. */
 export interface E820Entry {
+  /** First address of the range. */
   addr: bigint;
+  /** Length of the range in bytes. */
   size: bigint;
+  /** An `E820_TYPE_*` value. */
   type: number;
 }
 

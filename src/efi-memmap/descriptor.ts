@@ -140,7 +140,7 @@ export const EFI_MEMORY_RO = 0x20000n;
 export const EFI_MEMORY_SP = 0x40000n;
 /** `EFI_MEMORY_CPU_CRYPTO`: can be protected by the CPU's memory encryption. */
 export const EFI_MEMORY_CPU_CRYPTO = 0x80000n;
-/** `EFI_MEMORY_HOT_PLUGGABLE`: present and hot-removable (UEFI 2.11; in EDK II since 2025). */
+/** `EFI_MEMORY_HOT_PLUGGABLE`: present and hot-removable (recent; in EDK II's UefiSpec.h since 2025). */
 export const EFI_MEMORY_HOT_PLUGGABLE = 0x100000n;
 /** `EFI_MEMORY_ISA_VALID`: the `EFI_MEMORY_ISA_MASK` bits hold ISA-specific cacheability attributes. */
 export const EFI_MEMORY_ISA_VALID = 0x4000000000000000n;
@@ -220,16 +220,26 @@ export const EFI_MEMORY_DESCRIPTOR = defineLayout({
   format: 'efi-memmap',
   size: 40,
   fields: {
+    /** `Type`: an `EFI_MEMORY_TYPE` (0–15), or an OEM (0x70000000–0x7FFFFFFF) or OS (0x80000000–0xFFFFFFFF) value. */
     type: u32(0, { spec: 'Type', values: EFI_MEMORY_TYPES }),
+    /** The 4 bytes of padding before `PhysicalStart` (not a field of the specification; normally 0). */
     pad: u32(4, { spec: 'Pad' }),
+    /** `PhysicalStart`: the range's first physical address, 4 KiB aligned. */
     physicalStart: u64(8, { spec: 'PhysicalStart' }),
+    /** `VirtualStart`: its virtual address once `SetVirtualAddressMap()` ran, 4 KiB aligned; usually 0 before. */
     virtualStart: u64(16, { spec: 'VirtualStart' }),
+    /** `NumberOfPages`: the range's length in 4 KiB pages; never 0. */
     numberOfPages: u64(24, { spec: 'NumberOfPages' }),
+    /** `Attribute`: the capabilities of the range, `EFI_MEMORY_*` bits (bit 63 is `EFI_MEMORY_RUNTIME`). */
     attribute: u64(32, { spec: 'Attribute' }),
   },
 });
 
-/** The descriptor's fields, decoded (64-bit fields as `bigint`). */
+/**
+ * The descriptor's fields, decoded (64-bit fields as `bigint`).
+ *
+ * @interface
+ */
 export type EfiMemoryDescriptorFields = Decoded<typeof EFI_MEMORY_DESCRIPTOR.fields>;
 
 /**

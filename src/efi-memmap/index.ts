@@ -2,7 +2,7 @@
  * EFI memory maps: the map UEFI's `GetMemoryMap()` returns, read, written
  * and checked, and turned into the memory maps of the other protocols.
  *
- * Specification: UEFI 2.11, section 7.2 "Memory Allocation Services":
+ * Specification: the UEFI specification, section 7.2 "Memory Allocation Services":
  * `EFI_BOOT_SERVICES.GetMemoryMap()` (the map, `DescriptorSize`,
  * `DescriptorVersion`), `EFI_MEMORY_DESCRIPTOR` and the memory attribute
  * definitions, and `EFI_BOOT_SERVICES.AllocatePages()` (`EFI_MEMORY_TYPE`

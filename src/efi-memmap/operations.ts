@@ -75,6 +75,7 @@ export interface MemoryTypeTotal {
 
 /** The totals of a map: by type (ascending type value) and overall. */
 export interface MemoryMapTotals {
+  /** One total per type present, by ascending type value. */
   byType: MemoryTypeTotal[];
   /** Pages of every descriptor. */
   pages: bigint;
@@ -130,7 +131,9 @@ export function findMemoryDescriptor(map: Pick<EfiMemoryMap, 'descriptors'>, add
  * checked against its boot log and its decompressed image).
  */
 export interface LinuxPrintOptions {
+  /** Name type 15 `Unaccepted` (default true). */
   unaccepted?: boolean;
+  /** Print the `HP` column (default true). */
   hotPluggable?: boolean;
   /** Text before `memNN:`; default `efi: ` (the file's `pr_fmt`). */
   prefix?: string;
