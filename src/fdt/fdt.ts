@@ -40,14 +40,19 @@ export interface FdtPropertyRef {
 
 /** One `reg` entry: an address and a size, in the parent's cell counts. */
 export interface FdtRegion {
+  /** The address, in the parent's `#address-cells`. */
   address: bigint;
+  /** The size, in the parent's `#size-cells`. */
   size: bigint;
 }
 
 /** One `ranges` entry: a child bus address, the parent bus address it maps to, and the size. */
 export interface FdtRange {
+  /** The address on the node's own bus. */
   childAddress: bigint;
+  /** The address it maps to on the parent's bus. */
   parentAddress: bigint;
+  /** The size of the mapped range. */
   size: bigint;
 }
 

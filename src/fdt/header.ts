@@ -54,12 +54,19 @@ export const FDT_V16_SIZE = 36;
 export const FDT_V17_SIZE = 40;
 
 const V1_FIELDS = {
+  /** `magic`: `FDT_MAGIC` (0xd00dfeed). */
   magic: u32(0, { values: { [FDT_MAGIC]: 'FDT_MAGIC' } }),
+  /** `totalsize`: the blob's size, free space included. */
   totalsize: u32(4),
+  /** `off_dt_struct`: offset of the structure block. */
   offDtStruct: u32(8),
+  /** `off_dt_strings`: offset of the strings block. */
   offDtStrings: u32(12),
+  /** `off_mem_rsvmap`: offset of the memory reservation block. */
   offMemRsvmap: u32(16),
+  /** `version`: the format version (17 today). */
   version: u32(20),
+  /** `last_comp_version`: the oldest version this blob is compatible with (16). */
   lastCompVersion: u32(24),
 } as const;
 
@@ -72,7 +79,11 @@ export const FDT_HEADER_V1 = defineLayout({
   fields: V1_FIELDS,
 });
 
-const V2_FIELDS = { ...V1_FIELDS, bootCpuidPhys: u32(28) } as const;
+const V2_FIELDS = {
+  ...V1_FIELDS,
+  /** `boot_cpuid_phys` (version 2): the boot CPU's physical id. */
+  bootCpuidPhys: u32(28),
+} as const;
 /** `struct fdt_header` as version 2 has it (32 bytes). */
 export const FDT_HEADER_V2 = defineLayout({
   name: 'fdt_header',
@@ -82,7 +93,11 @@ export const FDT_HEADER_V2 = defineLayout({
   fields: V2_FIELDS,
 });
 
-const V3_FIELDS = { ...V2_FIELDS, sizeDtStrings: u32(32) } as const;
+const V3_FIELDS = {
+  ...V2_FIELDS,
+  /** `size_dt_strings` (version 3): the strings block's size. */
+  sizeDtStrings: u32(32),
+} as const;
 /** `struct fdt_header` as versions 3 to 16 have it (36 bytes). */
 export const FDT_HEADER_V3 = defineLayout({
   name: 'fdt_header',
@@ -98,7 +113,11 @@ export const FDT_HEADER = defineLayout({
   format: 'fdt',
   size: FDT_V17_SIZE,
   littleEndian: false,
-  fields: { ...V3_FIELDS, sizeDtStruct: u32(36) },
+  fields: {
+    ...V3_FIELDS,
+    /** `size_dt_struct` (version 17): the structure block's size. */
+    sizeDtStruct: u32(36),
+  },
 });
 
 /** `struct fdt_reserve_entry` (16 bytes): one reserved physical memory range. */
@@ -107,7 +126,12 @@ export const FDT_RESERVE_ENTRY = defineLayout({
   format: 'fdt',
   size: 16,
   littleEndian: false,
-  fields: { address: u64(0), size: u64(8) },
+  fields: {
+    /** `address`: the reserved range's physical address. */
+    address: u64(0),
+    /** `size`: its size in bytes (0 ends the map). */
+    size: u64(8),
+  },
 });
 
 /**
@@ -115,8 +139,21 @@ export const FDT_RESERVE_ENTRY = defineLayout({
  * `bootCpuidPhys` from version 2, `sizeDtStrings` from version 3,
  * `sizeDtStruct` from version 17.
  */
-export type FdtHeader = Decoded<typeof FDT_HEADER_V1.fields> &
-  Partial<Omit<Decoded<typeof FDT_HEADER.fields>, keyof typeof FDT_HEADER_V1.fields>>;
+export type FdtHeader = FdtHeaderV1 & Partial<Omit<FdtHeaderV17, keyof FdtHeaderV1>>;
+
+/**
+ * The seven words every header version has.
+ *
+ * @useDeclaredType
+ */
+export type FdtHeaderV1 = Decoded<typeof FDT_HEADER_V1.fields>;
+
+/**
+ * A version 17 header: every field.
+ *
+ * @useDeclaredType
+ */
+export type FdtHeaderV17 = Decoded<typeof FDT_HEADER.fields>;
 
 /**
  * A decoded `fdt_reserve_entry`.

@@ -24,14 +24,19 @@ const encoder = new TextEncoder();
 
 /** A property: its name and its value bytes. */
 export interface FdtProperty {
+  /** The property's name. */
   name: string;
+  /** Its value bytes (see the value helpers: `cellsValue`, `stringValue`, `readCells`, …). */
   value: Uint8Array;
 }
 
 /** A node: its name with unit address (`""` for the root), its properties and its subnodes, in order. */
 export interface FdtNode {
+  /** The name with its unit address (`cpu@0`), `""` for the root. */
   name: string;
+  /** Its properties, in order. */
   properties: FdtProperty[];
+  /** Its subnodes, in order. */
   children: FdtNode[];
 }
 
