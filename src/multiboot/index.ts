@@ -26,3 +26,4 @@
  * @module bootproto/multiboot
  */
 export * from './v1/index.js';
+export * from './v2/index.js';
