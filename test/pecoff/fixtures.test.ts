@@ -71,7 +71,7 @@ describe.each(FIXTURES)('%s', (name) => {
     expect(image.sections.length).toBe(facts.sections.length);
     image.sections.forEach((s, i) => {
       const theirs = facts.sections[i] as Record<string, number | string>;
-      compare(IMAGE_SECTION_HEADER, s, theirs, ['Name']);
+      compare(IMAGE_SECTION_HEADER, s as unknown as Record<string, unknown>, theirs, ["Name"]);
       expect(s.rawName).toBe(theirs.Name);
       expect(s.data.buffer).toBe(bytes.buffer);
       expect(s.data.byteOffset - bytes.byteOffset).toBe(Math.min(s.pointerToRawData, bytes.length));
