@@ -68,6 +68,7 @@ export function decodeFdt(bytes: Uint8Array, options?: FdtCursorOptions): FdtTre
   const c = new FdtCursor(bytes, options);
   const g = c.geometry;
   const stack: FdtNode[] = [];
+  const names = new Map<number, string>(); // property names repeat: decode each nameoff once
   let root: FdtNode | undefined;
   for (let t = c.next(); t !== FDT_END; t = c.next()) {
     if (t === FDT_BEGIN_NODE) {
@@ -81,7 +82,12 @@ export function decodeFdt(bytes: Uint8Array, options?: FdtCursorOptions): FdtTre
     } else {
       const node = stack[stack.length - 1];
       if (node === undefined) bad('a property outside every node cannot be held in a tree', g.structOffset + c.offset);
-      node.properties.push({ name: c.name(), value: c.value().slice() });
+      let name = names.get(c.nameoff);
+      if (name === undefined) {
+        name = c.name();
+        names.set(c.nameoff, name);
+      }
+      node.properties.push({ name, value: c.value().slice() });
     }
   }
   if (root === undefined) bad('the structure block holds no root node', g.structOffset, 'NOT_FOUND');

@@ -161,7 +161,8 @@ function checkNodes(fdt: Fdt, out: Collector): void {
         return fn();
       } catch (e) {
         if (e instanceof BootprotoError) {
-          out.add('warning', `FDT_${e.field === undefined ? 'BAD_VALUE' : e.field.replace(/[^a-z]/gi, '_').toUpperCase()}`, 'property', e.field, at, `${path}: ${e.reason}`);
+          const code = e.field === 'reg' ? 'FDT_REG' : e.field === 'ranges' ? 'FDT_RANGES' : e.field?.startsWith('#') === true ? 'FDT_CELLS' : 'FDT_BAD_VALUE';
+          out.add('warning', code, 'property', e.field, at, `${path}: ${e.reason}`);
           return undefined;
         }
         throw e;
