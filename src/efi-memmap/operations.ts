@@ -41,9 +41,11 @@ export function sortMemoryMap(map: EfiMemoryMap): EfiMemoryMap {
  * same `Type` and `Attribute`, each starting where the one before ends, is
  * one descriptor (the first's `VirtualStart`, padding and trailing bytes;
  * the pages summed). The order is kept: sort first to merge neighbours that
- * the map lists apart. This is the rule of Linux's x86 `efi_merge_regions`
- * (`arch/x86/platform/efi/efi.c`), which also compares only type and
- * attribute.
+ * the map lists apart. The joining rule is that of Linux's x86
+ * `efi_merge_regions` (`arch/x86/platform/efi/efi.c`), which also compares
+ * only type and attribute; Linux leaves the absorbed descriptors in place,
+ * turned into `EfiReservedMemoryType` with no attributes, where this
+ * function drops them.
  */
 export function mergeMemoryMap(map: EfiMemoryMap): EfiMemoryMap {
   const descriptors: EfiMemoryDescriptor[] = [];
@@ -222,4 +224,64 @@ export function linuxMemmapLine(d: Pick<EfiMemoryDescriptor, 'type' | 'attribute
 /** Every line {@link linuxMemmapLine} gives for the map, in map order. */
 export function linuxMemmapLines(map: Pick<EfiMemoryMap, 'descriptors'>, options: LinuxPrintOptions = {}): string[] {
   return map.descriptors.map((d, i) => linuxMemmapLine(d, i, options));
+}
+
+// ---------------------------------------------------------------------------
+// Linux's clean-up of invalid descriptors (x86 efi_clean_memmap)
+
+const EFI_PAGES_MAX = U64_MASK >> PAGE_SHIFT;
+const U64_HIGH_BIT = 1n << 63n;
+
+/**
+ * Whether Linux's x86 `efi_memmap_entry_valid` keeps a descriptor: it drops
+ * those with no pages and those whose last page number exceeds
+ * `EFI_PAGES_MAX` (2^52 − 1 pages), i.e. whose range does not end at least
+ * one page below 2^64. That is one page stricter than the specification,
+ * which allows a last page at 0xfffffffffffff000 (and than
+ * {@link validateMemoryMap}, which follows the specification).
+ */
+export function linuxDescriptorValid(d: Pick<EfiMemoryDescriptor, 'physicalStart' | 'numberOfPages'>): boolean {
+  const pages = d.numberOfPages & U64_MASK;
+  const start = d.physicalStart & U64_MASK;
+  return !(pages === 0n || pages > EFI_PAGES_MAX || EFI_PAGES_MAX - pages < start >> PAGE_SHIFT);
+}
+
+/** The map Linux keeps after `efi_clean_memmap`: the descriptors {@link linuxDescriptorValid} accepts, in order. */
+export function linuxCleanMemoryMap(map: EfiMemoryMap): EfiMemoryMap {
+  return { ...map, descriptors: map.descriptors.filter(linuxDescriptorValid).map(copy) };
+}
+
+/**
+ * Every line x86 Linux prints about the map with `efi=debug`, in order:
+ * for a map with invalid descriptors, `efi_clean_memmap`'s warnings
+ * (`efi: [Firmware Bug]: Invalid EFI memory map entries:`, one
+ * `efi: memNN: [...] range=[...] (invalid)` line per dropped descriptor,
+ * numbered in the original map, with the end's bits above 64 printed in
+ * front of it as the kernel does, and `efi: Removing N invalid memory map
+ * entries.`), then {@link linuxMemmapLines} of the cleaned map (renumbered
+ * from 0).
+ */
+export function linuxEfiLog(map: EfiMemoryMap, options: LinuxPrintOptions = {}): string[] {
+  const prefix = options.prefix ?? 'efi: ';
+  const out: string[] = [];
+  let removed = 0;
+  map.descriptors.forEach((d, i) => {
+    if (linuxDescriptorValid(d)) return;
+    if (removed === 0) out.push(`${prefix}[Firmware Bug]: Invalid EFI memory map entries:`);
+    removed++;
+    const pages = d.numberOfPages & U64_MASK;
+    const start = d.physicalStart & U64_MASK;
+    let end = (((pages << PAGE_SHIFT) & U64_MASK) + start - 1n) & U64_MASK;
+    let endHi = 0n;
+    if (pages === 0n) end = 0n;
+    else {
+      endHi = pages >> 52n;
+      if ((start & U64_HIGH_BIT) !== 0n && (end & U64_HIGH_BIT) === 0n) endHi += 1n;
+    }
+    const n = String(i).padStart(2, '0');
+    const endText = endHi === 0n ? hex016(end) : `0x${endHi.toString(16)}${end.toString(16).padStart(16, '0')}`;
+    out.push(`${prefix}mem${n}: ${linuxTypeAttr(d, options)} range=[${hex016(start)}-${endText}] (invalid)`);
+  });
+  if (removed > 0) out.push(`${prefix}Removing ${removed} invalid memory map entries.`);
+  return [...out, ...linuxMemmapLines(linuxCleanMemoryMap(map), options)];
 }

@@ -3,6 +3,9 @@ import {
   EFI_MEMORY_HOT_PLUGGABLE,
   EFI_MEMORY_ISA_VALID,
   decodeMemoryMap,
+  linuxCleanMemoryMap,
+  linuxDescriptorValid,
+  linuxEfiLog,
   linuxMemmapLine,
   linuxMemmapLines,
   linuxTypeAttr,
@@ -94,5 +97,44 @@ describe('sort, merge, totals', () => {
     ]);
     expect(t.pages).toBe(0x230n);
     expect(t.bytes).toBe(0x230000n);
+  });
+});
+
+describe("Linux's clean-up of invalid descriptors (efi_clean_memmap)", () => {
+  // Expected text computed by hand from efi_memmap_entry_valid(): end is
+  // (num_pages << 12) + phys_addr - 1 in u64; end_hi is the top 12 bits of
+  // num_pages, plus 1 when phys_addr has bit 63 and end has not.
+  const map = mapOf([
+    { type: 7, start: 0x0n, pages: 0xa0n, attribute: RAM_ATTR },
+    { type: 7, start: 0x100000n, pages: 0n, attribute: RAM_ATTR },
+    { type: 0, start: 0xfffffffffff00000n, pages: 0x200n },
+    { type: 11, start: 0n, pages: 1n << 60n, attribute: RUNTIME | 1n },
+    { type: 4, start: 0x100000n, pages: 0x100n, attribute: RAM_ATTR },
+    { type: 0, start: 0xfffffffffff00000n, pages: 0xffn },
+    { type: 0, start: 0xfffffffffff00000n, pages: 0x100n },
+  ]);
+
+  it('drops what the kernel drops, warns as it does, and renumbers the rest', () => {
+    expect(linuxEfiLog(map)).toEqual([
+      'efi: [Firmware Bug]: Invalid EFI memory map entries:',
+      'efi: mem01: [Conventional|   |  |  |  |  |  |  |  |  |  |   |WB|WT|WC|UC] range=[0x0000000000100000-0x0000000000000000] (invalid)',
+      'efi: mem02: [Reserved    |   |  |  |  |  |  |  |  |  |  |   |  |  |  |  ] range=[0xfffffffffff00000-0x100000000000fffff] (invalid)',
+      'efi: mem03: [MMIO        |RUN|  |  |  |  |  |  |  |  |  |   |  |  |  |UC] range=[0x0000000000000000-0x100ffffffffffffffff] (invalid)',
+      'efi: mem06: [Reserved    |   |  |  |  |  |  |  |  |  |  |   |  |  |  |  ] range=[0xfffffffffff00000-0xffffffffffffffff] (invalid)',
+      'efi: Removing 4 invalid memory map entries.',
+      'efi: mem00: [Conventional|   |  |  |  |  |  |  |  |  |  |   |WB|WT|WC|UC] range=[0x0000000000000000-0x000000000009ffff] (0MB)',
+      'efi: mem01: [Boot Data   |   |  |  |  |  |  |  |  |  |  |   |WB|WT|WC|UC] range=[0x0000000000100000-0x00000000001fffff] (1MB)',
+      'efi: mem02: [Reserved    |   |  |  |  |  |  |  |  |  |  |   |  |  |  |  ] range=[0xfffffffffff00000-0xffffffffffffefff] (0MB)',
+    ]);
+    expect(linuxCleanMemoryMap(map).descriptors).toHaveLength(3);
+    // Stricter than UEFI: the kernel also drops a range that ends exactly at 2^64
+    // (its last page would start at 0xfffffffffffff000, which the specification allows).
+    expect(linuxDescriptorValid({ physicalStart: (1n << 64n) - 0x1000n, numberOfPages: 1n })).toBe(false);
+    expect(linuxDescriptorValid({ physicalStart: (1n << 64n) - 0x2000n, numberOfPages: 1n })).toBe(true);
+  });
+
+  it('prints a valid map exactly as linuxMemmapLines', () => {
+    const good = mapOf(everyTypeMap());
+    expect(linuxEfiLog(good, { unaccepted: false })).toEqual(linuxMemmapLines(good, { unaccepted: false }));
   });
 });
