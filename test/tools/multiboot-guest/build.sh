@@ -2,6 +2,7 @@
 # Build the Multiboot 1 test kernels: build.sh [OUTDIR]
 #   OUTDIR/guest.elf       ELF kernel (flags: page align, memory info)
 #   OUTDIR/guest-aout.bin  flat binary with the a.out kludge (flag 16)
+#   OUTDIR/guest-mb2.elf   Multiboot 2 ELF kernel (for GRUB's multiboot2 command)
 # Needs gcc (with -m32; no 32-bit libc), as, ld and objcopy from binutils.
 set -euo pipefail
 
@@ -29,4 +30,7 @@ ld -m elf_i386 -nostdlib -T "$here/guest.ld" -o "$out/guest-aout.elf" "$out/entr
 load_end="$(nm "$out/guest-aout.elf" | awk '$3 == "__load_end" { print $1 }')"
 objcopy -O binary -j .multiboot -j .text -j .rodata -j .data --pad-to "0x$load_end" \
     "$out/guest-aout.elf" "$out/guest-aout.bin"
-echo "built $out/guest.elf $out/guest-aout.bin"
+gcc "${CFLAGS[@]}" -c -o "$out/dump2.o" "$here/dump2.c"
+as --32 -o "$out/entry2.o" "$here/entry2.s"
+ld -m elf_i386 -nostdlib -T "$here/guest.ld" --entry=mb2_start -o "$out/guest-mb2.elf" "$out/entry2.o" "$out/dump2.o"
+echo "built $out/guest-mb2.elf $out/guest.elf $out/guest-aout.bin"

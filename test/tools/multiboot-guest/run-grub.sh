@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Boot the Multiboot 2 test kernel through Debian's GRUB (BIOS, i386-pc) in
+# QEMU and capture its serial dump.
+#
+#   run-grub.sh KERNEL.ELF MEM OUTFILE [MODULE...]
+#
+# Makes an ISO with grub-mkrescue (needs grub-pc-bin, grub-common, xorriso,
+# mtools) whose grub.cfg boots KERNEL.ELF with
+#   multiboot2 /boot/kernel.elf console=ttyS0 hello=world
+#   module2 /boot/mod<i>.bin <basename> arg<i>     (one line per MODULE)
+# and boots it with qemu-system-x86_64 -cdrom. Exit status as in run.sh.
+set -euo pipefail
+
+if [ "$#" -lt 3 ]; then
+    echo "usage: $0 KERNEL.ELF MEM OUTFILE [MODULE...]" >&2
+    exit 2
+fi
+kernel="$1" mem="$2" outfile="$3"
+shift 3
+qemu="${QEMU:-qemu-system-x86_64}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$work/iso/boot/grub"
+cp "$kernel" "$work/iso/boot/kernel.elf"
+{
+    echo 'set timeout=0'
+    echo 'set default=0'
+    echo 'menuentry "bootproto multiboot2" {'
+    echo '    multiboot2 /boot/kernel.elf console=ttyS0 hello=world'
+    i=0
+    for m in "$@"; do
+        cp "$m" "$work/iso/boot/mod$i.bin"
+        echo "    module2 /boot/mod$i.bin $(basename "$m") arg$i"
+        i=$((i + 1))
+    done
+    echo '    boot'
+    echo '}'
+} > "$work/iso/boot/grub/grub.cfg"
+grub-mkrescue -o "$work/boot.iso" "$work/iso" >/dev/null 2>&1
+
+status=0
+timeout 120 "$qemu" \
+    -machine pc -m "$mem" -accel tcg -cdrom "$work/boot.iso" -boot d \
+    -nodefaults -nographic -display none -no-reboot -nic none -vga std \
+    -serial stdio -monitor none \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+    </dev/null >"$outfile" || status=$?
+
+if [ "$status" -ne 33 ]; then
+    echo "$0: QEMU exited with status $status, expected 33" >&2
+    exit 1
+fi
+if ! grep -q 'BOOTPROTO-MB2-DUMP v1' "$outfile"; then
+    echo "$0: no dump header in $outfile" >&2
+    exit 1
+fi
