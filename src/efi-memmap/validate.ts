@@ -19,6 +19,7 @@
  *   `OEM_TYPE` / `OS_TYPE` (info) for the reserved ranges;
  * - `UNKNOWN_ATTRIBUTE` (warning): attribute bits the specification does not define;
  * - `PAD_NONZERO` (info): the padding after `Type` is not 0;
+ * - `BAD_VALUE` (error): a decoded descriptor's `trailing` bytes do not fit `DescriptorSize`;
  * - `MEMMAP_UNSORTED` (warning): a descriptor starts below the one before
  *   (the specification does not require order, but consumers expect it);
  * - `MEMMAP_OVERLAP` (error): two descriptors' physical ranges overlap.
@@ -72,6 +73,9 @@ function checkDescriptors(c: Collector, descriptors: readonly EfiMemoryDescripto
     if (range === 'invalid') c.add('warning', 'UNKNOWN_TYPE', 'Type', off, `descriptor ${i}: type ${memoryTypeName(d.type)} is neither standard, OEM nor OS`);
     else if (range === 'oem') c.add('info', 'OEM_TYPE', 'Type', off, `descriptor ${i}: OEM-defined type 0x${d.type.toString(16)}`);
     else if (range === 'os') c.add('info', 'OS_TYPE', 'Type', off, `descriptor ${i}: OS-defined type 0x${d.type.toString(16)}`);
+    if (d.trailing !== undefined && d.trailing.length > descriptorSize - EFI_MEMORY_DESCRIPTOR.size) {
+      c.add('error', 'BAD_VALUE', 'trailing', off + EFI_MEMORY_DESCRIPTOR.size, `descriptor ${i}: ${d.trailing.length} trailing bytes do not fit a ${descriptorSize}-byte descriptor`);
+    }
     if (d.pad !== 0) c.add('info', 'PAD_NONZERO', 'Pad', off + 4, `descriptor ${i}: the padding after Type is 0x${d.pad.toString(16)}`);
     if (d.physicalStart % 4096n !== 0n) c.add('error', 'NOT_PAGE_ALIGNED', 'PhysicalStart', off + 8, `descriptor ${i}: PhysicalStart 0x${d.physicalStart.toString(16)} is not 4 KiB aligned`);
     if (d.virtualStart % 4096n !== 0n) c.add('warning', 'NOT_PAGE_ALIGNED', 'VirtualStart', off + 16, `descriptor ${i}: VirtualStart 0x${d.virtualStart.toString(16)} is not 4 KiB aligned`);

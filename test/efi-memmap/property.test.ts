@@ -18,6 +18,8 @@ import {
   e820TypeOf,
   encodeMemoryMap,
   findMemoryDescriptor,
+  fromE820,
+  linuxEfiLog,
   linuxMemmapLines,
   memoryMapTotals,
   mergeMemoryMap,
@@ -83,6 +85,7 @@ function exercise(bytes: Uint8Array, where: { descriptorSize: number; descriptor
     toE820(map);
     toPvhMemmap(map);
     linuxMemmapLines(map);
+    linuxEfiLog(map, { unaccepted: false });
     mergeMemoryMap(sortMemoryMap(map));
     memoryMapTotals(map);
     findMemoryDescriptor(map, 0x100000);
@@ -173,6 +176,30 @@ describe('operations and conversions', () => {
         expect(total & U64_MAX).toBe(mapped & U64_MAX);
         for (const e of [...entries, ...extended]) expect(e.size).toBeLessThanOrEqual(U64_MAX);
       }),
+      params(300),
+    );
+  });
+
+  it('fromE820 then toE820 gives back page-aligned tables whose neighbours differ in type or do not touch', () => {
+    const TYPES = [1, 2, 3, 4, 5, 7, 0xefffffff];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 1, max: 64 }), fc.constantFrom(...TYPES)), { maxLength: 30 }),
+        (parts) => {
+          const entries: { addr: bigint; size: bigint; type: number }[] = [];
+          let at = 0n;
+          for (const [gap, pages, t] of parts) {
+            const addr = at + BigInt(gap) * 4096n;
+            const prev = entries.at(-1);
+            if (prev !== undefined && prev.type === t && prev.addr + prev.size === addr) continue;
+            entries.push({ addr, size: BigInt(pages) * 4096n, type: t });
+            at = addr + BigInt(pages) * 4096n;
+          }
+          const efi = fromE820(entries);
+          expect(validateMemoryMap(efi).filter((p) => p.severity === 'error')).toEqual([]);
+          expect(toE820(efi).entries).toEqual(entries.slice(0, 128));
+        },
+      ),
       params(300),
     );
   });

@@ -92,6 +92,8 @@ describe('validateMemoryMap', () => {
     expect(() => validateMemoryMap(broken)).not.toThrow();
     expect(validateMemoryMap(broken)[0]?.severity).toBe('error');
     expect(codes(validateMemoryMap({ ...map, descriptorSize: 12 }))).toEqual(['error BAD_DESCRIPTOR_SIZE']);
+    const wide = { ...map, descriptors: map.descriptors.map((d, i) => (i === 1 ? { ...d, trailing: new Uint8Array(9) } : d)) };
+    expect(validateMemoryMap(wide)).toMatchObject([{ severity: 'error', code: 'BAD_VALUE', field: 'trailing', offset: 48 + 40 }]);
     expect(() => validateMemoryMap(new Uint8Array(10), { descriptorSize: 48, offset: 99 })).not.toThrow();
   });
 });
