@@ -317,3 +317,111 @@ export function deleteNode(tree: FdtTree, path: string): boolean {
 export function createFdtTree(): FdtTree {
   return { version: 17, lastCompVersion: 16, bootCpuidPhys: 0, reservations: [], root: { name: '', properties: [], children: [] } };
 }
+
+// ---------------------------------------------------------------------------
+// Sequential write, without a tree of objects
+
+/**
+ * Writes a blob token by token, as libfdt's sequential-write functions
+ * (`fdt_create`, `fdt_add_reservemap_entry`, `fdt_begin_node`,
+ * `fdt_property`, `fdt_end_node`, `fdt_finish`) do, for a VMM that builds its
+ * guest's tree without objects. The output is byte for byte what
+ * {@link encodeFdt} writes for the same tree (dtc's layout, names stored once).
+ * Misuse (a property outside a node, a second root, `finish` with nodes open)
+ * throws `BAD_VALUE`.
+ */
+export class FdtWriter {
+  /** `boot_cpuid_phys` written by {@link FdtWriter.finish}. */
+  bootCpuidPhys = 0;
+  private buf = new Uint8Array(1024);
+  private len = 0;
+  private depth = 0;
+  private rootDone = false;
+  private readonly strings = new StringTable();
+  private readonly reservations: FdtReserveEntry[] = [];
+
+  private misuse(reason: string): never {
+    return bad(reason, this.len);
+  }
+
+  private room(n: number): DataView {
+    if (this.len + n > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    return new DataView(this.buf.buffer);
+  }
+
+  /** Adds a memory reservation (only before the root node begins). */
+  addReservation(address: bigint, size: bigint): this {
+    if (this.len > 0 || this.rootDone) this.misuse('reservations come before the root node');
+    this.reservations.push({ address, size });
+    return this;
+  }
+
+  /** Opens a node (the first one is the root, named `""`). */
+  beginNode(name: string): this {
+    if (this.rootDone) this.misuse('a second root node');
+    if ((this.depth === 0) !== (name === '')) this.misuse(this.depth === 0 ? 'the root node has a name' : 'a node without a name');
+    const bytes = encoder.encode(name);
+    if (bytes.includes(0)) this.misuse(`node name "${name}" holds a NUL`);
+    const size = 4 + align4(bytes.length + 1);
+    const dv = this.room(size);
+    this.buf.fill(0, this.len, this.len + size);
+    dv.setUint32(this.len, FDT_BEGIN_NODE);
+    this.buf.set(bytes, this.len + 4);
+    this.len += size;
+    this.depth++;
+    return this;
+  }
+
+  /** Adds a property to the open node. */
+  property(name: string, value: Uint8Array): this {
+    if (this.depth === 0) this.misuse(`property "${name}" outside every node`);
+    const n = encoder.encode(name);
+    if (n.includes(0)) this.misuse(`property name "${name}" holds a NUL`);
+    const size = 12 + align4(value.length);
+    const dv = this.room(size);
+    this.buf.fill(0, this.len, this.len + size);
+    dv.setUint32(this.len, FDT_PROP);
+    dv.setUint32(this.len + 4, value.length);
+    dv.setUint32(this.len + 8, this.strings.offsetOf(n));
+    this.buf.set(value, this.len + 12);
+    this.len += size;
+    return this;
+  }
+
+  /** Closes the open node. */
+  endNode(): this {
+    if (this.depth === 0) this.misuse('no node is open');
+    this.room(4).setUint32(this.len, FDT_END_NODE);
+    this.len += 4;
+    this.depth--;
+    if (this.depth === 0) this.rootDone = true;
+    return this;
+  }
+
+  /** Ends the structure block and returns the blob (version 17, dtc's layout). */
+  finish(options: EncodeFdtOptions = {}): Uint8Array {
+    if (this.depth !== 0 || !this.rootDone) this.misuse(this.depth !== 0 ? `${this.depth} node(s) still open` : 'no root node');
+    const structSize = this.len + 4;
+    const rsvSize = (this.reservations.length + 1) * FDT_RESERVE_ENTRY.size;
+    const offStruct = FDT_V17_SIZE + rsvSize;
+    const offStrings = offStruct + structSize;
+    let totalsize = offStrings + this.strings.size + (options.padding ?? 0);
+    if (options.minSize !== undefined && options.minSize > totalsize) totalsize = options.minSize;
+    const out = new Uint8Array(totalsize);
+    const dv = new DataView(out.buffer);
+    const header = [FDT_MAGIC, totalsize, offStruct, offStrings, FDT_V17_SIZE, 17, 16, this.bootCpuidPhys, this.strings.size, structSize];
+    header.forEach((v, i) => dv.setUint32(i * 4, v >>> 0));
+    this.reservations.forEach((r, i) => {
+      dv.setBigUint64(FDT_V17_SIZE + i * 16, BigInt.asUintN(64, r.address));
+      dv.setBigUint64(FDT_V17_SIZE + i * 16 + 8, BigInt.asUintN(64, r.size));
+    });
+    out.set(this.buf.subarray(0, this.len), offStruct);
+    dv.setUint32(offStruct + this.len, FDT_END);
+    out.set(this.strings.bytes(), offStrings);
+    return out;
+  }
+}

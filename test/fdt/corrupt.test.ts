@@ -13,6 +13,7 @@ import {
   FDT_END_NODE,
   FDT_NOP,
   FDT_PROP,
+  FdtWriter,
   addNode,
   cellsValue,
   createFdtTree,
@@ -209,6 +210,34 @@ describe('property tests', () => {
       }),
       { seed: SEED, numRuns: 200 },
     );
+  });
+
+  it('FdtWriter writes what encodeFdt writes', () => {
+    fc.assert(
+      fc.property(treeArb, (tree) => {
+        const w = new FdtWriter();
+        w.bootCpuidPhys = tree.bootCpuidPhys;
+        for (const r of tree.reservations) w.addReservation(r.address, r.size);
+        const put = (n: FdtNode): void => {
+          w.beginNode(n.name);
+          for (const p of n.properties) w.property(p.name, p.value);
+          n.children.forEach(put);
+          w.endNode();
+        };
+        put(tree.root);
+        expect(w.finish()).toEqual(encodeFdt(tree));
+      }),
+      { seed: SEED, numRuns: 100 },
+    );
+    const w = new FdtWriter();
+    expect(() => w.property('x', new Uint8Array())).toThrow(BootprotoError);
+    expect(() => w.beginNode('named-root')).toThrow(BootprotoError);
+    w.beginNode('');
+    expect(() => w.finish()).toThrow(/still open/);
+    w.endNode();
+    expect(() => w.beginNode('')).toThrow(/second root/);
+    expect(() => w.endNode()).toThrow(BootprotoError);
+    expect(openFdt(w.finish()).nodeCount).toBe(1);
   });
 
   it('the cursor sees what the tree holds', () => {
