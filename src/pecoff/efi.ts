@@ -35,6 +35,9 @@ export const LINUX_PE_COMPAT_ENTRY = defineLayout({
 /** A decoded `.compat` entry. */
 export type LinuxPeCompatEntry = Decoded<typeof LINUX_PE_COMPAT_ENTRY.fields> & { fileOffset: number };
 
+/** Bound on the `.compat` entries read (a bound of ours; Linux writes one). */
+export const MAX_COMPAT_ENTRIES = 256;
+
 /** `.compat` entry type 1: an entry point for another machine. */
 export const LINUX_PE_COMPAT_TYPE_ENTRY_POINT = 1;
 
@@ -50,11 +53,14 @@ export function decodeLinuxCompat(image: PeImage): LinuxPeCompatEntry[] {
   const data = sectionContents(s);
   const out: LinuxPeCompatEntry[] = [];
   let o = 0;
-  while (data.length - o >= LINUX_PE_COMPAT_ENTRY.size) {
+  while (data.length - o >= 2) {
     const type = data[o] as number;
     const size = data[o + 1] as number;
-    if (type === 0 || size === 0 || size > data.length - o) break;
-    out.push({ ...decodeLayout(LINUX_PE_COMPAT_ENTRY, data, o), fileOffset: s.pointerToRawData + o });
+    if (type === 0 || size === 0 || size > data.length - o || out.length >= MAX_COMPAT_ENTRIES) break;
+    // An entry shorter than 8 bytes has only the fields it covers; the rest read as 0.
+    const entry = size >= LINUX_PE_COMPAT_ENTRY.size ? data : new Uint8Array(LINUX_PE_COMPAT_ENTRY.size);
+    if (entry !== data) entry.set(data.subarray(o, o + size));
+    out.push({ ...decodeLayout(LINUX_PE_COMPAT_ENTRY, entry, entry === data ? o : 0), fileOffset: s.pointerToRawData + o });
     o += size;
   }
   return out;
