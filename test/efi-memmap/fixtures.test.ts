@@ -60,6 +60,14 @@ const CASES = [
   { file: 'ovmf-q35-3G.serial.txt', mem: 3072n * MIB, count: 122, e820: 17, sorted: false },
 ] as const;
 
+describe('ovmf-q35-256M.memmap.bin', () => {
+  it('holds the raw bytes of the q35 256M dump', () => {
+    const bin = new Uint8Array(readFileSync(new URL('../fixtures/efi-memmap/ovmf-q35-256M.memmap.bin', import.meta.url)));
+    expect(bin).toEqual(load('ovmf-q35-256M.serial.txt').bytes);
+    expect(validateMemoryMap(bin, { descriptorSize: 48 })).toEqual([]);
+  });
+});
+
 describe.each(CASES)('$file', ({ file, mem, count, e820, sorted }) => {
   const dump = load(file);
   const where = { descriptorSize: dump.descriptorSize, descriptorVersion: dump.descriptorVersion, mapSize: dump.mapSize };
