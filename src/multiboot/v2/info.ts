@@ -842,14 +842,17 @@ export function mb2InfoByteLength(info: Pick<Mb2Info, 'tags'>): number {
   return 16 + info.tags.filter((t) => t.kind !== 'end').reduce((a, t) => a + align8(mb2TagSize(t)), 0);
 }
 
+/** The decoded tag of one `kind` (a member of {@link Mb2Tag} narrowed to that kind). */
+export type Mb2TagOf<K extends Mb2Tag['kind']> = Mb2Tag & { kind: K };
+
 /** Tags of one kind, in order. */
-export function mb2Tags<K extends Mb2Tag['kind']>(info: Pick<Mb2Info, 'tags'>, kind: K): Extract<Mb2Tag, { kind: K }>[] {
-  return info.tags.filter((t): t is Extract<Mb2Tag, { kind: K }> => t.kind === kind);
+export function mb2Tags<K extends Mb2Tag['kind']>(info: Pick<Mb2Info, 'tags'>, kind: K): Mb2TagOf<K>[] {
+  return info.tags.filter((t): t is Mb2TagOf<K> => t.kind === kind);
 }
 
 /** The first tag of one kind, or undefined. */
-export function mb2Tag<K extends Mb2Tag['kind']>(info: Pick<Mb2Info, 'tags'>, kind: K): Extract<Mb2Tag, { kind: K }> | undefined {
-  return info.tags.find((t): t is Extract<Mb2Tag, { kind: K }> => t.kind === kind);
+export function mb2Tag<K extends Mb2Tag['kind']>(info: Pick<Mb2Info, 'tags'>, kind: K): Mb2TagOf<K> | undefined {
+  return info.tags.find((t): t is Mb2TagOf<K> => t.kind === kind);
 }
 
 /**
@@ -857,6 +860,6 @@ export function mb2Tag<K extends Mb2Tag['kind']>(info: Pick<Mb2Info, 'tags'>, ki
  * module (descriptors `descr_size` bytes apart). Throws that module's
  * `BootprotoError` (format `efi-memmap`) when the descriptor size is below 40.
  */
-export function mb2EfiMemoryMap(tag: Extract<Mb2Tag, { kind: 'efi-mmap' }>): EfiMemoryMap {
+export function mb2EfiMemoryMap(tag: Mb2TagOf<'efi-mmap'>): EfiMemoryMap {
   return decodeMemoryMap(tag.efiMmap, { descriptorSize: tag.descrSize, descriptorVersion: tag.descrVers });
 }
