@@ -89,6 +89,17 @@ export interface PeHeaderInfo {
   peOffset?: number;
 }
 
+/**
+ * True when `bytes` look like a zero page: exactly 4096 bytes, `"HdrS"` at
+ * 0x202 and 0xAA55 at 0x1FE (the copied setup header), and no `"MZ"` at 0 (a
+ * kernel image's first bytes are its boot sector or PE stub; a zero page's are
+ * `screen_info`). Check this before {@link detectBzImage}, which also matches
+ * a zero page.
+ */
+export function detectBootParams(bytes: Uint8Array): boolean {
+  return bytes.length === 4096 && detectBzImage(bytes) && !(bytes[0] === 0x4d && bytes[1] === 0x5a);
+}
+
 /** Reports whether the file carries a PE/COFF header: `"MZ"` and a `"PE\0\0"` at `e_lfanew`. */
 export function findPeHeader(bytes: Uint8Array): PeHeaderInfo {
   if (bytes.length < 0x40 || bytes[0] !== 0x4d || bytes[1] !== 0x5a) return { present: false };

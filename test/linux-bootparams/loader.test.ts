@@ -12,6 +12,8 @@ import {
   buildZeroPage,
   checkLoaderResult,
   decodeLoaderId,
+  detectBootParams,
+  detectBzImage,
   encodeLoaderId,
   validateBootParams,
   validateZeroPageInMemory,
@@ -59,6 +61,10 @@ describe('building the zero page for the real Debian kernel', () => {
     // bytes outside the header and the loader's fields are zero
     expect(built.zeroPage.subarray(0x26c, 0x290).every((x) => x === 0)).toBe(true);
     expect(validateBootParams(built.zeroPage).filter((p) => p.severity === 'error')).toEqual([]);
+    expect(detectBootParams(built.zeroPage)).toBe(true);
+    expect(detectBootParams(head)).toBe(false);
+    expect(detectBootParams(head.subarray(0, 4096))).toBe(false); // MZ
+    expect(detectBzImage(head)).toBe(true);
     // written into memory, the in-memory validation agrees and finds the command line
     const mem = createPhysicalMemory([{ paddr: 0n, bytes: new Uint8Array(0x40000) }]);
     writeZeroPage(mem, built);
