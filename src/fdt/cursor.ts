@@ -84,7 +84,6 @@ export class FdtCursor {
   private readonly structOffset: number;
   private readonly structEnd: number;
   private readonly stringsOffset: number;
-  private readonly stringsEnd: number;
   private readonly stringsLimit: number;
   private known: Uint8Array | undefined;
   private readonly old: boolean;
@@ -101,7 +100,6 @@ export class FdtCursor {
     this.structOffset = geometry.structOffset;
     this.structEnd = geometry.structEnd;
     this.stringsOffset = geometry.stringsOffset;
-    this.stringsEnd = geometry.stringsEnd;
     this.stringsLimit = Math.max(geometry.stringsOffset, Math.min(geometry.stringsEnd, geometry.totalsize));
     this.old = geometry.header.version < 16;
     this.maxDepth = options.maxDepth ?? FDT_MAX_DEPTH;

@@ -28,6 +28,7 @@ import {
   type FdtNode,
   type FdtTree,
 } from '../../src/fdt/index.js';
+import { CORRUPT_CASES, TOLERATED_CASES, good } from '../fdt/assemble.js';
 import { FEATURE_BLOBS, QEMU_BLOBS, fixture } from '../fdt/fixtures.js';
 import { BootprotoError } from '../../src/core/index.js';
 import { REPO_ROOT, makeTempDir, removeTempDir, run, runOk, seededBytes } from './helpers.js';
@@ -154,6 +155,17 @@ describe('libfdt agrees on look-ups', () => {
     const r = await runOk(PROBE, ['path', file, 'relative']);
     expect(Number(r.stdout.trim())).toBeGreaterThan(0);
     expect(openFdt(fixture('features.dtb')).pathOffset('relative')).toBeUndefined();
+  });
+
+  it('fdt_check_full rejects each hand-made corrupt blob and accepts each tolerated one', async () => {
+    const all = [...CORRUPT_CASES.map(([w, b]) => [w, b, false] as const), ...TOLERATED_CASES.map(([w, b]) => [w, b, true] as const), ['good', good, true] as const];
+    const files = all.map(([, b], i) => save(`hand${i}.dtb`, b));
+    const r = await runOk(PROBE, ['check', ...files]);
+    const verdicts = r.stdout.trim().split('\n').map(Number);
+    all.forEach(([what, b, ok], i) => {
+      expect(verdicts[i] === 0, `${what}: libfdt says ${verdicts[i]}`).toBe(ok);
+      expect(fdtCheckFull(b), what).toBe(ok);
+    });
   });
 
   it('fdt_check_full gives our verdict on every corrupted blob', async () => {
