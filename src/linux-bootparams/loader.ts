@@ -273,6 +273,9 @@ export function buildZeroPage(options: ZeroPageOptions): BuiltZeroPage {
       write('cmdLinePtr', lo);
       if (hi !== 0 && !above4g) p.add('error', 'ABOVE_4G', 'ext_cmd_line_ptr', 'the command line is above 4 GiB but the kernel lacks XLF_CAN_BE_LOADED_ABOVE_4G', at);
       new DataView(zp.buffer).setUint32(0x0c8, hi, true);
+      if (options.heapEnd !== undefined && at + BigInt(bytes.length) > 0xa0000n) {
+        p.add('error', 'CMDLINE_HIGH', 'cmd_line_ptr', 'with a 16-bit entry the command line must lie below 0xA0000 (between the setup heap and the EBDA)', at);
+      }
       blocks.push({ label: 'command line', start: at, end: at + BigInt(bytes.length) });
       chunks.push({ label: 'command line', paddr: at, bytes });
       inRam('the command line', at, BigInt(bytes.length), 'cmd_line_ptr');

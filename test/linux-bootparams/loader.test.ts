@@ -130,6 +130,7 @@ describe('building the zero page for the real Debian kernel', () => {
     expect(r.bootParams.hdr.heapEndPtr).toBe(0xde00);
     expect(r.bootParams.hdr.loadflags & CAN_USE_HEAP).toBe(CAN_USE_HEAP);
     expect(r.bootParams.hdr.typeOfLoader).toBe(0xb0);
+    expect(codes(buildZeroPage({ ...base, heapEnd: 0xe000, cmdlinePaddr: 0x200000n }))).toContain('CMDLINE_HIGH');
   });
 });
 
