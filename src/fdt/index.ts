@@ -38,3 +38,4 @@ export * from './tree.js';
 export * from './dts.js';
 export * from './validate.js';
 export * from './overlay.js';
+export * from './outline.js';

@@ -26,6 +26,8 @@ import {
   encodeFdtHeader,
   fdtCheckFull,
   fdtCursor,
+  fdtOutline,
+  fdtOutlineLines,
   findNode,
   openFdt,
   readStringList,
@@ -359,5 +361,19 @@ describe('validation', () => {
     expect(codes).toContain('FDT_UNIT_ADDRESS /soc: node has "reg" or "ranges" but no unit address');
     expect(codes.some((c) => c.startsWith('FDT_UNIT_ADDRESS_VS_REG /unit@2'))).toBe(true);
     expect(validateFdt(fixture('features-v2.dtb')).some((p) => p.code === 'FDT_VERSION')).toBe(true);
+  });
+});
+
+describe('outline', () => {
+  it('lists nodes and properties with blob offsets', () => {
+    const lines = fdtOutlineLines(features);
+    const h = decodeFdtHeader(features);
+    expect(lines[0]).toBe(`0x${h.offDtStruct.toString(16).padStart(6, '0')} / {`);
+    expect(lines[1]).toMatch(/^0x[0-9a-f]{6}   model = "bootproto test board";$/);
+    expect(lines.some((l) => /^0x[0-9a-f]{6} {5}uart@9000000 {$/.test(l))).toBe(true);
+    const root = fdtOutline(features);
+    expect(root?.children.find((c) => c.name === 'soc')?.children[0]?.path).toBe('/soc/uart@9000000');
+    const total = (n: NonNullable<typeof root>): number => 1 + n.properties.length + n.children.reduce((a, c) => a + total(c), 0);
+    expect(lines.length).toBe(total(root!));
   });
 });
