@@ -105,8 +105,9 @@ function nameBytes(name: string): Uint8Array {
 
 /**
  * Adds sections to a PE image and returns the new image (the input is not
- * changed). As objcopy does: each section's raw data goes after the last
- * section's raw data, at `FileAlignment`; `VirtualSize` is the data's exact
+ * changed). As objcopy does: the new sections enter the table in RVA order,
+ * and their raw data follows the last section's raw data in that order, at
+ * `FileAlignment`; `VirtualSize` is the data's exact
  * length and `SizeOfRawData` is padded to `FileAlignment`; the section
  * table grows in place, and when `SizeOfHeaders` has no room for the new
  * headers it grows by `FileAlignment` steps (moving every section's raw data
@@ -158,14 +159,13 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
     if (taken.some((t) => va < t.end && vend > t.start)) fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'VirtualAddress', 0, `section ${n.name} at RVA 0x${va.toString(16)} overlaps another section`);
     if (va < sizeOfHeaders) fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'VirtualAddress', 0, `section ${n.name} at RVA 0x${va.toString(16)} lies inside the headers`);
     taken.push({ start: va, end: vend });
-    const raw = alignUp(size, fa);
     placed.push({
       h: {
         name: nameBytes(n.name),
         virtualSize: size,
         virtualAddress: va,
-        sizeOfRawData: raw,
-        pointerToRawData: raw === 0 ? 0 : fileEnd,
+        sizeOfRawData: alignUp(size, fa),
+        pointerToRawData: 0,
         pointerToRelocations: 0,
         pointerToLinenumbers: 0,
         numberOfRelocations: 0,
@@ -174,8 +174,14 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
       },
       data: n.data,
     });
-    fileEnd += raw;
     vaEnd = Math.max(vaEnd, vend);
+  }
+  // objcopy (BFD) keeps a PE section table in RVA order, and lays the raw data out in that order.
+  placed.sort((a, b) => a.h.virtualAddress - b.h.virtualAddress);
+  for (const p of placed) {
+    if (p.h.sizeOfRawData === 0) continue;
+    p.h.pointerToRawData = fileEnd;
+    fileEnd += p.h.sizeOfRawData;
   }
   const trailingAt = fileEnd;
   const total = trailingAt + trailing.length;
