@@ -14,9 +14,11 @@ import { BootprotoError, problemFromError, type Problem, type Severity } from '.
 import { fdtGeometry, type FdtGeometry } from './blob.js';
 import { FdtCursor } from './cursor.js';
 import { openFdt, type Fdt } from './fdt.js';
-import { FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_MAX_PHANDLE, FDT_RESERVE_ENTRY } from './header.js';
+import { FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_MAX_NCELLS, FDT_MAX_PHANDLE, FDT_RESERVE_ENTRY } from './header.js';
 
 const NODE_CHARS = /^[0-9a-zA-Z,._+-]+$/;
+const STATUS_VALUES = new Set(['okay', 'disabled', 'reserved', 'fail', 'ok']);
+const utf8 = new TextDecoder('utf-8');
 const PROP_CHARS = /^[0-9a-zA-Z,._+?#-]+$/;
 
 class Collector {
@@ -192,8 +194,16 @@ function checkNodes(fdt: Fdt, out: Collector): void {
       if (other !== undefined) out.add('warning', 'FDT_DUPLICATE_PHANDLE', 'property', 'phandle', at, `${path}: phandle ${ph} is also ${other}'s`);
       else phandles.set(ph, path);
     }
-    attempt(() => fdt.addressCells(node));
-    attempt(() => fdt.sizeCells(node));
+    for (const name of ['#address-cells', '#size-cells']) {
+      const v = fdt.getProperty(node, name);
+      if (v === undefined) continue;
+      const n = fdt.getU32(node, name);
+      // 0 address cells is how interrupt controllers say "no address" (libfdt's
+      // fdt_address_cells refuses it, but the specification allows it).
+      if (n === undefined || n > FDT_MAX_NCELLS) {
+        out.add('warning', 'FDT_CELLS', 'property', name, at, `${path}: ${name} is ${n === undefined ? `${v.length} bytes, not 4` : `${n}, above ${FDT_MAX_NCELLS}`}`);
+      }
+    }
     const parent = fdt.parent(node);
     const name = fdt.nodeName(node);
     const atSign = name.indexOf('@');
@@ -219,6 +229,45 @@ function checkNodes(fdt: Fdt, out: Collector): void {
         }
       }
       if (hasRanges) attempt(() => fdt.ranges(node));
+      if (!hasReg && !hasRanges && fdt.isCompatible(parent, 'simple-bus')) {
+        out.add('warning', 'FDT_SIMPLE_BUS_REG', 'fdt_node_header', 'name', at, `${path}: a child of a simple-bus without "reg" or "ranges" (dtc: simple_bus_reg)`);
+      }
+      if (unit !== undefined && /^(0x|0[0-9a-fA-F])/i.test(unit)) {
+        out.add('warning', 'FDT_UNIT_ADDRESS_FORMAT', 'fdt_node_header', 'name', at, `${path}: unit address "${unit}" has a 0x prefix or leading zeros (dtc: unit_address_format)`);
+      }
+    }
+    const status = fdt.getProperty(node, 'status');
+    if (status !== undefined && status.length > 0 && status[status.length - 1] === 0) {
+      const text = utf8.decode(status.subarray(0, status.indexOf(0)));
+      if (!STATUS_VALUES.has(text) && !text.startsWith('fail-')) {
+        out.add('warning', 'FDT_STATUS', 'property', 'status', at, `${path}: status "${text}" is not okay, disabled, reserved, fail or fail-sss (§2.3.4)`);
+      }
+    }
+    const ip = fdt.getProperty(node, 'interrupt-parent');
+    if (ip !== undefined) {
+      const ph = fdt.getU32(node, 'interrupt-parent');
+      if (ph === undefined || fdt.nodeByPhandle(ph) === undefined) {
+        out.add('warning', 'FDT_DANGLING_PHANDLE', 'property', 'interrupt-parent', at, `${path}: interrupt-parent names no node`);
+      }
+    }
+  }
+  checkAliases(fdt, out);
+}
+
+function checkAliases(fdt: Fdt, out: Collector): void {
+  const aliases = fdt.pathOffset('/aliases');
+  if (aliases === undefined) return;
+  for (const p of fdt.properties(aliases)) {
+    const at = fdt.geometry.structOffset + p.offset;
+    if (p.name === 'name' || p.name === 'phandle' || p.name === 'linux,phandle') continue;
+    if (!/^[a-z0-9-]+$/.test(p.name)) {
+      out.add('warning', 'FDT_ALIAS', 'property', p.name, at, `alias "${p.name}" has characters outside [a-z0-9-] (§3.3)`);
+    }
+    const v = p.value;
+    const nul = v.indexOf(0);
+    const target = utf8.decode(nul < 0 ? v : v.subarray(0, nul));
+    if (nul !== v.length - 1 || !target.startsWith('/') || fdt.pathOffset(target) === undefined) {
+      out.add('warning', 'FDT_ALIAS', 'property', p.name, at, `alias "${p.name}" = "${target}" is not the path of a node (dtc: alias_paths)`);
     }
   }
 }

@@ -361,6 +361,13 @@ describe('validation', () => {
     expect(codes).toContain('FDT_UNIT_ADDRESS /soc: node has "reg" or "ranges" but no unit address');
     expect(codes.some((c) => c.startsWith('FDT_UNIT_ADDRESS_VS_REG /unit@2'))).toBe(true);
     expect(validateFdt(fixture('features-v2.dtb')).some((p) => p.code === 'FDT_VERSION')).toBe(true);
+    // The warnings dtc printed when it compiled features.dts, in our words.
+    expect(codes).toContain('FDT_ALIAS alias "relative" = "serial0" is not the path of a node (dtc: alias_paths)');
+    expect(codes).toContain('FDT_ALIAS alias "self" = "self" is not the path of a node (dtc: alias_paths)');
+    expect(codes).toContain('FDT_SIMPLE_BUS_REG /soc/ethernet: a child of a simple-bus without "reg" or "ranges" (dtc: simple_bus_reg)');
+    expect(codes).toContain('FDT_SIMPLE_BUS_REG /soc/legacy: a child of a simple-bus without "reg" or "ranges" (dtc: simple_bus_reg)');
+    // QEMU's RISC-V PLIC has #address-cells = <0>, which is fine.
+    expect(validateFdt(fixture(QEMU_BLOBS[2] as string)).some((p) => p.code === 'FDT_CELLS')).toBe(false);
   });
 });
 
