@@ -8,6 +8,9 @@
  * - {@link toPvhMemmap}: Xen's `efi_arch_process_memory_map()` in
  *   `xen/arch/x86/efi/efi-boot.h` (how Xen turns the EFI map into its own
  *   e820, whose type values the PVH `hvm_memmap_table_entry` shares).
+ * - {@link toMultiboot2Mmap}: GRUB's `grub_efi_mmap_iterate()`,
+ *   `grub_mmap_iterate()` and `grub_fill_multiboot_mmap()` (the Multiboot 2
+ *   memory map tag GRUB builds on UEFI).
  * - {@link fromE820} / {@link fromPvhMemmap}: the reverse, for tests: our own
  *   rules, chosen so that converting back with {@link toE820} gives the same
  *   entries (see `docs/efi-memmap.md`).
@@ -331,3 +334,138 @@ export function e820Total(entries: readonly { size: bigint; type: number }[], ty
   return total;
 }
 
+
+// ---------------------------------------------------------------------------
+// EFI → Multiboot 2 memory map, as GRUB makes it
+
+/** `MULTIBOOT_MEMORY_AVAILABLE` (1). */
+export const MULTIBOOT_MEMORY_AVAILABLE = 1;
+/** `MULTIBOOT_MEMORY_RESERVED` (2). */
+export const MULTIBOOT_MEMORY_RESERVED = 2;
+/** `MULTIBOOT_MEMORY_ACPI_RECLAIMABLE` (3). */
+export const MULTIBOOT_MEMORY_ACPI_RECLAIMABLE = 3;
+/** `MULTIBOOT_MEMORY_NVS` (4). */
+export const MULTIBOOT_MEMORY_NVS = 4;
+/** `MULTIBOOT_MEMORY_BADRAM` (5). */
+export const MULTIBOOT_MEMORY_BADRAM = 5;
+/** GRUB's `GRUB_MEMORY_PERSISTENT` (7), which GRUB writes into the Multiboot 2 map as is. */
+export const GRUB_MEMORY_PERSISTENT = 7;
+/** GRUB's `GRUB_MEMORY_CODE` (20): EFI runtime services code, written into the Multiboot 2 map as is. */
+export const GRUB_MEMORY_CODE = 20;
+
+/** One Multiboot 2 memory map entry (`struct multiboot_mmap_entry` without its `zero` field). */
+export interface Multiboot2MmapEntry {
+  /** First address of the range. */
+  addr: bigint;
+  /** Length of the range in bytes. */
+  len: bigint;
+  /** `MULTIBOOT_MEMORY_*`, or a GRUB type GRUB passes through (7, 20). */
+  type: number;
+}
+
+/** Options of {@link toMultiboot2Mmap}. */
+export interface ToMultiboot2Options {
+  /**
+   * GRUB's `avoid_efi_boot_services`: boot services code becomes
+   * `GRUB_MEMORY_CODE` and boot services data reserved. The Multiboot 2
+   * loader passes false (the default).
+   */
+  avoidBootServices?: boolean;
+}
+
+/** The GRUB memory type `grub_efi_mmap_iterate` gives a descriptor type. */
+export function grubTypeOf(type: number, options: ToMultiboot2Options = {}): number {
+  switch (type) {
+    case EfiBootServicesCode:
+      return options.avoidBootServices ? GRUB_MEMORY_CODE : MULTIBOOT_MEMORY_AVAILABLE;
+    case EfiRuntimeServicesCode:
+      return GRUB_MEMORY_CODE;
+    case EfiUnusableMemory:
+      return MULTIBOOT_MEMORY_BADRAM;
+    case EfiBootServicesData:
+      return options.avoidBootServices ? MULTIBOOT_MEMORY_RESERVED : MULTIBOOT_MEMORY_AVAILABLE;
+    case EfiReservedMemoryType:
+    case EfiRuntimeServicesData:
+    case EfiMemoryMappedIO:
+    case EfiMemoryMappedIOPortSpace:
+    case EfiPalCode:
+      return MULTIBOOT_MEMORY_RESERVED;
+    case EfiLoaderCode:
+    case EfiLoaderData:
+    case EfiConventionalMemory:
+      return MULTIBOOT_MEMORY_AVAILABLE;
+    case EfiACPIReclaimMemory:
+      return MULTIBOOT_MEMORY_ACPI_RECLAIMABLE;
+    case EfiACPIMemoryNVS:
+      return MULTIBOOT_MEMORY_NVS;
+    case EfiPersistentMemory:
+      return GRUB_MEMORY_PERSISTENT;
+    default:
+      return MULTIBOOT_MEMORY_RESERVED;
+  }
+}
+
+/**
+ * Converts an EFI map to the Multiboot 2 memory map (tag type 6) the way
+ * GRUB does when it boots a Multiboot 2 kernel on UEFI:
+ * `grub_efi_mmap_iterate()` (`grub-core/mmap/efi/mmap.c`) names each
+ * descriptor with a GRUB memory type ({@link grubTypeOf}); then
+ * `grub_mmap_iterate()` (`grub-core/mmap/mmap.c`) sweeps the start and end
+ * events in address order (starts before ends at the same address), which
+ * sorts the map, joins touching or overlapping ranges of the same type, and
+ * where ranges of different types overlap keeps the type of the range that
+ * started first until it ends (then the most recently started one); and
+ * `grub_fill_multiboot_mmap_iter()` (`grub-core/loader/multiboot_mbi2.c`)
+ * copies each range with its GRUB type unchanged, so EFI runtime services
+ * code appears as type 20 (`GRUB_MEMORY_CODE`) and persistent memory as 7,
+ * values Multiboot 2 does not define.
+ *
+ * Checked against GRUB 2.06 (Debian 12) booting a Multiboot 2 kernel under
+ * OVMF: its mmap tag equals this function applied to its EFI mmap tag.
+ * Unknown types are reserved, as current GRUB has it.
+ */
+export function toMultiboot2Mmap(map: Pick<EfiMemoryMap, 'descriptors'>, options: ToMultiboot2Options = {}): Multiboot2MmapEntry[] {
+  interface Event {
+    pos: bigint;
+    end: boolean;
+    type: number;
+  }
+  const events: Event[] = [];
+  for (const d of map.descriptors) {
+    const type = grubTypeOf(d.type, options);
+    const size = (d.numberOfPages * 4096n) & U64_MASK;
+    events.push({ pos: d.physicalStart, end: false, type }, { pos: (d.physicalStart + size) & U64_MASK, end: true, type });
+  }
+  // GRUB's bubble sort: by address, a start before an end at the same address, otherwise stable.
+  events.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : a.end === b.end ? 0 : a.end ? 1 : -1));
+  const out: Multiboot2MmapEntry[] = [];
+  const first = events[0];
+  if (first === undefined) return out;
+  // The regions present at the sweep line: `current` (the one whose type
+  // counts) and the others, most recently started first (GRUB's mm_list).
+  let current: number | undefined;
+  const others: number[] = [];
+  let lastAddr = first.pos;
+  let lastType = first.type;
+  for (const e of events) {
+    if (e.end) {
+      if (current !== undefined) {
+        if (current === e.type) current = others.shift();
+        else {
+          const k = others.indexOf(e.type);
+          if (k >= 0) others.splice(k, 1);
+        }
+      }
+    } else if (current === undefined) current = e.type;
+    else others.unshift(e.type);
+    const curType = current ?? -1;
+    if ((curType === -1 || curType !== lastType) && lastAddr !== e.pos && lastType !== -1) {
+      out.push({ addr: lastAddr, len: (e.pos - lastAddr) & U64_MASK, type: lastType });
+    }
+    if (curType === -1 || curType !== lastType) {
+      lastType = curType;
+      lastAddr = e.pos;
+    }
+  }
+  return out;
+}

@@ -9,7 +9,9 @@
  * and the OEM/OS type ranges), checked against EDK II's
  * `MdePkg/Include/Uefi/UefiSpec.h` and `UefiMultiPhase.h`. Conversions follow
  * Linux's x86 EFI stub (`drivers/firmware/efi/libstub/x86-stub.c`,
- * `setup_e820`) and Xen's `xen/arch/x86/efi/efi-boot.h`; the boot-log text
+ * `setup_e820`), Xen's `xen/arch/x86/efi/efi-boot.h` and GRUB's
+ * `grub-core/mmap/efi/mmap.c`, `grub-core/mmap/mmap.c` and
+ * `grub-core/loader/multiboot_mbi2.c`; the boot-log text
  * follows Linux's `efi_print_memmap` and `efi_md_typeattr_format`. See
  * `docs/efi-memmap.md`.
  *

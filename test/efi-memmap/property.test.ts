@@ -25,6 +25,7 @@ import {
   mergeMemoryMap,
   sortMemoryMap,
   toE820,
+  toMultiboot2Mmap,
   toPvhMemmap,
   validateMemoryMap,
   viewMemoryMap,
@@ -84,6 +85,7 @@ function exercise(bytes: Uint8Array, where: { descriptorSize: number; descriptor
     expect(() => validateMemoryMap(map)).not.toThrow();
     toE820(map);
     toPvhMemmap(map);
+    toMultiboot2Mmap(map);
     linuxMemmapLines(map);
     linuxEfiLog(map, { unaccepted: false });
     mergeMemoryMap(sortMemoryMap(map));

@@ -5,11 +5,14 @@
  * it against -m; then boot Debian's Linux 6.1 through its EFI stub under the
  * same OVMF with efi=debug and check that the library prints each of the
  * kernel's `efi: memNN:` lines byte for byte and converts its map to the
- * very e820 table the stub handed the kernel.
+ * very e820 table the stub handed the kernel; and boot GRUB for UEFI with a
+ * Multiboot 2 kernel and check its Multiboot 2 memory map against
+ * toMultiboot2Mmap of the EFI map it handed over.
  *
  * Needs qemu-system-x86_64, gcc, binutils, gnu-efi, ovmf (and, for the
  * kernel, apt-get download + dpkg-deb; the package is cached in
- * .cache/efi-memmap). Run with `npm run test:tools`.
+ * .cache/efi-memmap; for GRUB, grub-efi-amd64-bin, grub-common, xorriso,
+ * mtools). Run with `npm run test:tools`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,6 +28,7 @@ import {
   memoryMapTotals,
   sortMemoryMap,
   toE820,
+  toMultiboot2Mmap,
   validateMemoryMap,
   viewMemoryMap,
   type EfiMemoryMap,
@@ -32,6 +36,7 @@ import {
 import { REPO_ROOT, describeRun, makeTempDir, removeTempDir, run, runOk } from './helpers.js';
 import { parseEfiMemmapDump, type EfiMemmapDump } from './efi-memmap-app/dump.js';
 import { parseLinuxEfiLog } from './efi-memmap-app/linux-log.js';
+import { parseGrubMemoryTags } from './efi-memmap-app/mb2-dump.js';
 
 const APP_DIR = path.join(REPO_ROOT, 'test/tools/efi-memmap-app');
 const CACHE = path.join(REPO_ROOT, '.cache/efi-memmap');
@@ -156,5 +161,23 @@ describe("Debian's Linux booted by OVMF with efi=debug", () => {
     descriptors.forEach((d, i) => expect(linuxMemmapLine(d, i, { unaccepted: false })).toBe(log.mem[i]?.text));
     const sorted = (es: { addr: bigint; size: bigint; type: number }[]) => [...es].sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
     expect(sorted(toE820({ descriptors }).entries)).toEqual(sorted(log.e820));
+  });
+});
+
+describe("Debian's GRUB for UEFI booting a Multiboot 2 kernel under OVMF", () => {
+  it.each([
+    ['q35', '256M'],
+    ['pc', '512M'],
+  ])('-machine %s -m %s: the mmap tag is toMultiboot2Mmap of the EFI mmap tag', async (machine, mem) => {
+    const kernel = path.join(REPO_ROOT, 'test/fixtures/multiboot/mb2-guest.elf');
+    const out = path.join(tmp, `grub-${machine}-${mem}.txt`);
+    const r = await run('bash', [path.join(APP_DIR, 'run-grub-efi.sh'), kernel, machine, mem, out], { timeoutMs: 180_000 });
+    const serial = fs.existsSync(out) ? fs.readFileSync(out, 'latin1') : '';
+    if (r.code !== 0) throw new Error(`${describeRun('run-grub-efi.sh', r)}\n--- serial ---\n${serial.slice(-3000)}`);
+    const tags = parseGrubMemoryTags(serial);
+    const map = decodeMemoryMap(tags.efi.bytes, { descriptorSize: tags.efi.descriptorSize, descriptorVersion: tags.efi.descriptorVersion });
+    console.log(`GRUB on ${machine} ${mem}: ${r.ms} ms, ${map.descriptors.length} EFI descriptors, ${tags.mmap.length} mmap entries`);
+    expect(validateMemoryMap(map).filter((p) => p.severity === 'error')).toEqual([]);
+    expect(toMultiboot2Mmap(map)).toEqual(tags.mmap);
   });
 });
