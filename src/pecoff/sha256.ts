@@ -8,7 +8,7 @@
  * @module
  */
 
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
   0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
   0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
@@ -20,8 +20,8 @@ const K = new Uint32Array([
 
 /** An incremental SHA-256. */
 export class Sha256 {
-  private readonly h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-  private readonly w = new Uint32Array(64);
+  private readonly h = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  private readonly w = new Int32Array(64);
   private readonly block = new Uint8Array(64);
   private fill = 0;
   private length = 0;
@@ -35,12 +35,13 @@ export class Sha256 {
     if (this.fill > 0) {
       while (i < end && this.fill < 64) this.block[this.fill++] = bytes[i++] as number;
       if (this.fill < 64) return this;
-      this.compress(this.block, 0);
+      this.blocks(this.block, 0, 1);
       this.fill = 0;
     }
-    while (end - i >= 64) {
-      this.compress(bytes, i);
-      i += 64;
+    const whole = Math.floor((end - i) / 64);
+    if (whole > 0) {
+      this.blocks(bytes, i, whole);
+      i += whole * 64;
     }
     while (i < end) this.block[this.fill++] = bytes[i++] as number;
     return this;
@@ -54,7 +55,7 @@ export class Sha256 {
     this.block[this.fill++] = 0x80;
     if (this.fill > 56) {
       this.block.fill(0, this.fill);
-      this.compress(this.block, 0);
+      this.blocks(this.block, 0, 1);
       this.fill = 0;
     }
     this.block.fill(0, this.fill, 56);
@@ -64,10 +65,10 @@ export class Sha256 {
       this.block[56 + j] = (hi >>> (24 - 8 * j)) & 0xff;
       this.block[60 + j] = (lo >>> (24 - 8 * j)) & 0xff;
     }
-    this.compress(this.block, 0);
+    this.blocks(this.block, 0, 1);
     const out = new Uint8Array(32);
     for (let j = 0; j < 8; j++) {
-      const v = this.h[j] as number;
+      const v = (this.h[j] as number) >>> 0;
       out[4 * j] = v >>> 24;
       out[4 * j + 1] = (v >>> 16) & 0xff;
       out[4 * j + 2] = (v >>> 8) & 0xff;
@@ -76,52 +77,69 @@ export class Sha256 {
     return out;
   }
 
-  private compress(b: Uint8Array, o: number): void {
+  /** Compresses `count` 64-byte blocks of `b` starting at `o`. */
+  private blocks(b: Uint8Array, o: number, count: number): void {
     const w = this.w;
-    for (let t = 0; t < 16; t++) {
-      const p = o + 4 * t;
-      w[t] = (((b[p] as number) << 24) | ((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number)) >>> 0;
-    }
-    for (let t = 16; t < 64; t++) {
-      const x = w[t - 15] as number;
-      const y = w[t - 2] as number;
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-      w[t] = ((w[t - 16] as number) + s0 + (w[t - 7] as number) + s1) >>> 0;
-    }
     const h = this.h;
-    let a = h[0] as number;
-    let bb = h[1] as number;
-    let c = h[2] as number;
-    let d = h[3] as number;
-    let e = h[4] as number;
-    let f = h[5] as number;
-    let g = h[6] as number;
-    let hh = h[7] as number;
-    for (let t = 0; t < 64; t++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (hh + S1 + ch + (K[t] as number) + (w[t] as number)) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & bb) ^ (a & c) ^ (bb & c);
-      const t2 = (S0 + maj) | 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = bb;
-      bb = a;
-      a = (t1 + t2) | 0;
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    let h0 = h[0] as number;
+    let h1 = h[1] as number;
+    let h2 = h[2] as number;
+    let h3 = h[3] as number;
+    let h4 = h[4] as number;
+    let h5 = h[5] as number;
+    let h6 = h[6] as number;
+    let h7 = h[7] as number;
+    for (let blk = 0; blk < count; blk++, o += 64) {
+      for (let t = 0; t < 16; t++) w[t] = dv.getUint32(o + 4 * t, false) | 0;
+      for (let t = 16; t < 64; t++) {
+        const x = w[t - 15] as number;
+        const y = w[t - 2] as number;
+        const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+        const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+        w[t] = ((w[t - 16] as number) + s0 + (w[t - 7] as number) + s1) | 0;
+      }
+      let a = h0;
+      let bb = h1;
+      let c = h2;
+      let d = h3;
+      let e = h4;
+      let f = h5;
+      let g = h6;
+      let hh = h7;
+      for (let t = 0; t < 64; t++) {
+        const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+        const ch = (e & f) ^ (~e & g);
+        const t1 = (hh + S1 + ch + (K[t] as number) + (w[t] as number)) | 0;
+        const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+        const maj = (a & bb) ^ (a & c) ^ (bb & c);
+        const t2 = (S0 + maj) | 0;
+        hh = g;
+        g = f;
+        f = e;
+        e = (d + t1) | 0;
+        d = c;
+        c = bb;
+        bb = a;
+        a = (t1 + t2) | 0;
+      }
+      h0 = (h0 + a) | 0;
+      h1 = (h1 + bb) | 0;
+      h2 = (h2 + c) | 0;
+      h3 = (h3 + d) | 0;
+      h4 = (h4 + e) | 0;
+      h5 = (h5 + f) | 0;
+      h6 = (h6 + g) | 0;
+      h7 = (h7 + hh) | 0;
     }
-    h[0] = (h[0] as number) + a;
-    h[1] = (h[1] as number) + bb;
-    h[2] = (h[2] as number) + c;
-    h[3] = (h[3] as number) + d;
-    h[4] = (h[4] as number) + e;
-    h[5] = (h[5] as number) + f;
-    h[6] = (h[6] as number) + g;
-    h[7] = (h[7] as number) + hh;
+    h[0] = h0;
+    h[1] = h1;
+    h[2] = h2;
+    h[3] = h3;
+    h[4] = h4;
+    h[5] = h5;
+    h[6] = h6;
+    h[7] = h7;
   }
 }
 
