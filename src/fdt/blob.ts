@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BootprotoError, type ErrorCode } from '../core/index.js';
+import { BootprotoError, viewTable, type ErrorCode, type TableView } from '../core/index.js';
 import { FDT_RESERVE_ENTRY, decodeFdtHeader, fdtHeaderSize, type FdtHeader } from './header.js';
 
 /** libfdt's `INT_MAX` bound on `totalsize`. */
@@ -97,4 +97,12 @@ export function fdtGeometry(bytes: Uint8Array): FdtGeometry {
     if (dv.getUint32(at + 8) === 0 && dv.getUint32(at + 12) === 0) break;
   }
   return { header, headerSize, totalsize, rsvmapOffset, reserveCount, structOffset, structEnd, stringsOffset, stringsEnd };
+}
+
+/**
+ * The memory reservation map through one reused view (no allocation per
+ * entry): its entries before the terminating one. Checks the header first.
+ */
+export function viewFdtReserveMap(bytes: Uint8Array, geometry: FdtGeometry = fdtGeometry(bytes)): TableView<typeof FDT_RESERVE_ENTRY.fields> {
+  return viewTable(FDT_RESERVE_ENTRY, bytes, geometry.rsvmapOffset, geometry.reserveCount);
 }

@@ -28,6 +28,7 @@ import {
   fdtCursor,
   fdtOutline,
   fdtOutlineLines,
+  viewFdtReserveMap,
   findNode,
   openFdt,
   readStringList,
@@ -244,6 +245,10 @@ describe('look-ups as libfdt gives them', () => {
       { address: 0x40000000n, size: 0x8000000n },
       { address: 0x100000000n, size: 0x10000000n },
     ]);
+    const map = viewFdtReserveMap(features);
+    expect(map.count).toBe(2);
+    expect(map.get(1).address).toBe(0x80000000);
+    expect(map.get(1).sizeBig).toBe(0x100000n);
     expect(fdt.reservations()).toEqual([
       { address: 0x10000000n, size: 0x4000n },
       { address: 0x80000000n, size: 0x100000n },
