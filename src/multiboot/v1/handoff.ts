@@ -145,6 +145,22 @@ export interface Mb1Vbe {
   modeInfo: Uint8Array;
 }
 
+/** An indexed framebuffer's palette. */
+export interface Mb1Palette {
+  /** Physical address of the `multiboot_color` array (`framebuffer_palette_addr`). */
+  addr: number;
+  /** The colours (`framebuffer_palette_num_colors` of them). */
+  colors: Mb1Color[];
+}
+
+/** `mem_lower` and `mem_upper`. */
+export interface Mb1Memory {
+  /** KiB of lower memory from address 0 (at most 640). */
+  lower: number;
+  /** KiB of upper memory from 1 MiB. */
+  upper: number;
+}
+
 /** Framebuffer information with its colour information decoded. */
 export interface Mb1Framebuffer {
   /** Physical address of the framebuffer. */
@@ -160,7 +176,7 @@ export interface Mb1Framebuffer {
   /** `MULTIBOOT_FRAMEBUFFER_TYPE_*`. */
   type: number;
   /** For an indexed framebuffer: where the palette is and its colours. */
-  palette?: { addr: number; colors: Mb1Color[] };
+  palette?: Mb1Palette;
   /** For an RGB framebuffer: the field positions and mask sizes. */
   rgb?: Mb1FramebufferRgb;
 }
@@ -172,7 +188,7 @@ export interface Mb1Handoff {
   /** The structure itself. */
   info: Mb1Info;
   /** `mem_lower` and `mem_upper` in KiB (bit 0). */
-  memory?: { lower: number; upper: number };
+  memory?: Mb1Memory;
   /** `boot_device` split (bit 1). */
   bootDevice?: Mb1BootDevice;
   /** The kernel's command line (bit 2); QEMU puts the kernel's file name first. */
@@ -380,7 +396,41 @@ export interface Mb1MmapSpec {
 }
 
 /** A drive to hand over. */
-export type Mb1DriveSpec = Omit<Mb1Drive, 'size'> & { size?: number };
+export interface Mb1DriveSpec extends Omit<Mb1Drive, 'size'> {
+  /** Bytes of the structure; default 10 + 2 × (ports + 1), room for the terminating 0. */
+  size?: number;
+}
+
+/** a.out symbols to hand over (bit 4). */
+export interface Mb1AoutSymsSpec {
+  /** The descriptor's `tabsize`. */
+  tabsize: number;
+  /** The descriptor's `strsize`. */
+  strsize: number;
+  /** The bytes to write at the descriptor's `addr`: u32 tabsize, the `nlist` array, u32 strsize, the strings. */
+  bytes: Uint8Array;
+}
+
+/** ELF section headers to hand over (bit 5). */
+export interface Mb1ElfSectionsSpec {
+  /** Number of section headers. */
+  num: number;
+  /** Bytes per section header. */
+  size: number;
+  /** Index of the section name string table. */
+  shndx: number;
+  /** The section header table to write. */
+  headers: Uint8Array;
+}
+
+/** VBE information to hand over (bit 11). */
+export type Mb1VbeSpec = Omit<Mb1Vbe, 'controlInfoAddr' | 'modeInfoAddr'>;
+
+/** A framebuffer to hand over (bit 12). */
+export interface Mb1FramebufferSpec extends Omit<Mb1Framebuffer, 'palette'> {
+  /** Type 0: the colours, written where the builder places them. */
+  palette?: readonly Mb1Color[];
+}
 
 /**
  * What a loader hands a Multiboot 1 kernel, before it is laid out in
@@ -388,7 +438,7 @@ export type Mb1DriveSpec = Omit<Mb1Drive, 'size'> & { size?: number };
  */
 export interface Mb1InfoSpec {
   /** `mem_lower` and `mem_upper` in KiB (bit 0). */
-  memory?: { lower: number; upper: number };
+  memory?: Mb1Memory;
   /** The boot device (bit 1). */
   bootDevice?: Mb1BootDevice;
   /** The kernel's command line (bit 2). */
@@ -396,9 +446,9 @@ export interface Mb1InfoSpec {
   /** Modules, in list order (bit 3; an empty list still sets the flag). */
   modules?: readonly Mb1ModuleSpec[];
   /** a.out symbols (bit 4): the descriptor's `tabsize`/`strsize` and the bytes to write at its address. */
-  aoutSyms?: { tabsize: number; strsize: number; bytes: Uint8Array };
+  aoutSyms?: Mb1AoutSymsSpec;
   /** ELF section headers (bit 5): `num`, `size`, `shndx`, and the table to write. */
-  elfSections?: { num: number; size: number; shndx: number; headers: Uint8Array };
+  elfSections?: Mb1ElfSectionsSpec;
   /** Memory map (bit 6). */
   mmap?: readonly Mb1MmapSpec[];
   /** Drives (bit 7). */
@@ -410,9 +460,9 @@ export interface Mb1InfoSpec {
   /** APM table (bit 10). */
   apm?: Mb1ApmInfo;
   /** VBE information (bit 11): 512 and 256 bytes of control and mode information. */
-  vbe?: { mode: number; interfaceSeg: number; interfaceOff: number; interfaceLen: number; controlInfo: Uint8Array; modeInfo: Uint8Array };
+  vbe?: Mb1VbeSpec;
   /** Framebuffer (bit 12): a palette for type 0, field positions for type 1. */
-  framebuffer?: Omit<Mb1Framebuffer, 'palette'> & { palette?: readonly Mb1Color[] };
+  framebuffer?: Mb1FramebufferSpec;
 }
 
 /** Where the builder puts things: the info structure, and optionally where the rest starts. */

@@ -79,15 +79,20 @@ export const MULTIBOOT_HEADER = defineLayout({
 /** The header's 12 required bytes. */
 export const MULTIBOOT_HEADER_REQUIRED_SIZE = 12;
 
-type HeaderFields = Decoded<typeof MULTIBOOT_HEADER.fields>;
+/**
+ * Every field of `multiboot_header`, as a plain object.
+ *
+ * @interface
+ */
+export type Mb1HeaderFields = Decoded<typeof MULTIBOOT_HEADER.fields>;
 
 /**
  * A decoded Multiboot 1 header: `magic`, `flags`, `checksum` always; the
  * address fields when `MULTIBOOT_AOUT_KLUDGE` is set; the graphics fields
  * when `MULTIBOOT_VIDEO_MODE` is set.
  */
-export type Mb1Header = Pick<HeaderFields, 'magic' | 'flags' | 'checksum'> &
-  Partial<Omit<HeaderFields, 'magic' | 'flags' | 'checksum'>>;
+export type Mb1Header = Pick<Mb1HeaderFields, 'magic' | 'flags' | 'checksum'> &
+  Partial<Omit<Mb1HeaderFields, 'magic' | 'flags' | 'checksum'>>;
 
 /** How many bytes a header with these flags occupies: 12, 32 (address fields) or 48 (graphics fields). */
 export function mb1HeaderSize(flags: number): number {

@@ -324,13 +324,18 @@ export const MULTIBOOT_APM_INFO = defineLayout({
   },
 });
 
-type InfoFields = Decoded<typeof MULTIBOOT_INFO.fields>;
+/**
+ * Every field of `multiboot_info`, as a plain object.
+ *
+ * @interface
+ */
+export type Mb1InfoFields = Decoded<typeof MULTIBOOT_INFO.fields>;
 
 /**
  * A decoded `multiboot_info`: `flags` always; every other field only when
  * its flag is set (the `syms` bytes with bit 4 or 5; `colorInfo` with bit 12).
  */
-export type Mb1Info = Pick<InfoFields, 'flags'> & Partial<Omit<InfoFields, 'flags'>>;
+export type Mb1Info = Pick<Mb1InfoFields, 'flags'> & Partial<Omit<Mb1InfoFields, 'flags'>>;
 
 /**
  * A decoded `multiboot_aout_symbol_table`.
@@ -382,7 +387,7 @@ export type Mb1FramebufferPalette = Decoded<typeof MULTIBOOT_FRAMEBUFFER_PALETTE
 export type Mb1Color = Decoded<typeof MULTIBOOT_COLOR.fields>;
 
 /** The fields each information flag makes valid. */
-export const MB1_INFO_FIELDS_BY_FLAG: Readonly<Record<number, readonly (keyof InfoFields)[]>> = {
+export const MB1_INFO_FIELDS_BY_FLAG: Readonly<Record<number, readonly (keyof Mb1InfoFields)[]>> = {
   [MULTIBOOT_INFO_MEMORY]: ['memLower', 'memUpper'],
   [MULTIBOOT_INFO_BOOTDEV]: ['bootDevice'],
   [MULTIBOOT_INFO_CMDLINE]: ['cmdline'],
@@ -458,7 +463,7 @@ export function encodeMb1Info(info: Mb1Info, into?: Uint8Array, offset = 0): Uin
   for (const [bit, keys] of Object.entries(MB1_INFO_FIELDS_BY_FLAG)) {
     if ((info.flags & Number(bit)) !== 0) for (const k of keys) if (given[k] !== undefined) record[k] = given[k];
   }
-  const full = encodeLayout(MULTIBOOT_INFO, record as InfoFields);
+  const full = encodeLayout(MULTIBOOT_INFO, record as Mb1InfoFields);
   const out = into ?? new Uint8Array(offset + size);
   if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= out.length)) {
     throw new BootprotoError({ code: 'TRUNCATED', format: 'multiboot1', structure: 'multiboot_info', offset, reason: `${size} bytes do not fit` });

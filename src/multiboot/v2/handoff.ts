@@ -25,10 +25,18 @@ import {
   decodeMb2Info,
   decodeMb2Tag,
   encodeMb2Info,
+  type Mb2ApmTag,
+  type Mb2BasicMeminfoTag,
+  type Mb2BootdevTag,
   type Mb2Color,
+  type Mb2EfiMmapTag,
+  type Mb2ElfSectionsTag,
   type Mb2FramebufferRgb,
   type Mb2Info,
+  type Mb2MmapEntry,
+  type Mb2SmbiosTag,
   type Mb2Tag,
+  type Mb2VbeTag,
 } from './info.js';
 import { MULTIBOOT2_INFO_ALIGN } from './header.js';
 
@@ -273,6 +281,29 @@ export interface Mb2ModuleSpec {
   data?: Uint8Array;
 }
 
+/** The fields of a tag type without its head (`kind`, `type`, `size`, `tail`, `padding`). */
+export type Mb2TagFields<T extends Mb2Tag> = Omit<T, 'kind' | 'type' | 'size' | 'tail' | 'padding'>;
+
+/** A framebuffer to describe (tag 8). */
+export interface Mb2FramebufferSpec {
+  /** Physical address of the framebuffer. */
+  addr: bigint;
+  /** Bytes per line. */
+  pitch: number;
+  /** Width in pixels (characters for EGA text). */
+  width: number;
+  /** Height. */
+  height: number;
+  /** Bits per pixel. */
+  bpp: number;
+  /** `MULTIBOOT2_FRAMEBUFFER_TYPE_*`. */
+  type: number;
+  /** Type 0: the palette. */
+  palette?: readonly Mb2Color[];
+  /** Type 1: field positions and mask sizes. */
+  rgb?: Mb2FramebufferRgb;
+}
+
 /**
  * What a loader hands a Multiboot 2 kernel, as a plain description. Tags are
  * written in the order of this interface's fields (GRUB's order for the
@@ -288,25 +319,25 @@ export interface Mb2InfoSpec {
   /** Modules (one tag 3 each). */
   modules?: readonly Mb2ModuleSpec[];
   /** Basic memory information in KiB (tag 4). */
-  basicMeminfo?: { memLower: number; memUpper: number };
+  basicMeminfo?: Mb2TagFields<Mb2BasicMeminfoTag>;
   /** BIOS boot device (tag 5). */
-  bootdev?: { biosdev: number; slice: number; part: number };
+  bootdev?: Mb2TagFields<Mb2BootdevTag>;
   /** Memory map (tag 6; `entry_size` 24, version 0). */
-  mmap?: readonly { addr: bigint; len: bigint; type: number }[];
+  mmap?: readonly Pick<Mb2MmapEntry, 'addr' | 'len' | 'type'>[];
   /** ELF section headers (tag 9). */
-  elfSections?: { num: number; entsize: number; shndx: number; sections: Uint8Array };
+  elfSections?: Mb2TagFields<Mb2ElfSectionsTag>;
   /** Framebuffer (tag 8). */
-  framebuffer?: { addr: bigint; pitch: number; width: number; height: number; bpp: number; type: number; palette?: readonly Mb2Color[]; rgb?: Mb2FramebufferRgb };
+  framebuffer?: Mb2FramebufferSpec;
   /** VBE (tag 7): 512 and 256 bytes of control and mode information. */
-  vbe?: { vbeMode: number; vbeInterfaceSeg: number; vbeInterfaceOff: number; vbeInterfaceLen: number; vbeControlInfo: Uint8Array; vbeModeInfo: Uint8Array };
+  vbe?: Mb2TagFields<Mb2VbeTag>;
   /** APM table (tag 10). */
-  apm?: { version: number; cseg: number; offset: number; cseg16: number; dseg: number; flags: number; csegLen: number; cseg16Len: number; dsegLen: number };
+  apm?: Mb2TagFields<Mb2ApmTag>;
   /** EFI 32-bit system table pointer (tag 11). */
   efi32?: number;
   /** EFI 64-bit system table pointer (tag 12). */
   efi64?: bigint;
   /** SMBIOS tables and version (tag 13). */
-  smbios?: { major: number; minor: number; tables: Uint8Array };
+  smbios?: Omit<Mb2TagFields<Mb2SmbiosTag>, 'reserved'>;
   /** Copy of the ACPI 1.0 RSDP (tag 14). */
   acpiOld?: Uint8Array;
   /** Copy of the ACPI 2.0+ RSDP (tag 15). */
@@ -314,7 +345,7 @@ export interface Mb2InfoSpec {
   /** DHCP ACK packets, one tag 16 each. */
   network?: readonly Uint8Array[];
   /** EFI memory map (tag 17): its descriptor size and version and the raw map. */
-  efiMmap?: { descrSize: number; descrVers: number; efiMmap: Uint8Array };
+  efiMmap?: Mb2TagFields<Mb2EfiMmapTag>;
   /** Boot services were not exited (tag 18). */
   efiBs?: boolean;
   /** EFI 32-bit image handle (tag 19). */
@@ -377,7 +408,17 @@ export interface BuiltMb2Info {
   /** `total_size`. */
   totalSize: number;
   /** Every piece written: `multiboot2_info`, then `mod<i>-data` for modules with contents. */
-  regions: { label: string; paddr: bigint; length: number }[];
+  regions: Mb2WrittenRegion[];
+}
+
+/** One piece {@link buildMb2Info} wrote. */
+export interface Mb2WrittenRegion {
+  /** `multiboot2_info` or `mod<i>-data`. */
+  label: string;
+  /** Physical address. */
+  paddr: bigint;
+  /** Length in bytes. */
+  length: number;
 }
 
 /**

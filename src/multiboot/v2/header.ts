@@ -240,27 +240,100 @@ export interface Mb2HeaderTagBase {
   padding?: Uint8Array;
 }
 
+/** Header tags 0 (`end`), 6 (`module-align`) and 7 (`efi-bs`): no fields. */
+export interface Mb2HeaderEmptyTag extends Mb2HeaderTagBase {
+  /** Which. */
+  kind: 'end' | 'module-align' | 'efi-bs';
+}
+
+/** Header tag 1: the information tag types the kernel asks for. */
+export interface Mb2HeaderInformationRequestTag extends Mb2HeaderTagBase {
+  /** `information-request`. */
+  kind: 'information-request';
+  /** `MULTIBOOT2_TAG_TYPE_*` values; required unless the tag is optional. */
+  requests: number[];
+}
+
+/** Header tag 2: where to load an image that is not ELF. */
+export interface Mb2HeaderAddressTag extends Mb2HeaderTagBase {
+  /** `address`. */
+  kind: 'address';
+  /** Physical address of the header's `magic`. */
+  headerAddr: number;
+  /** Physical address of the text segment's start. */
+  loadAddr: number;
+  /** End of the data segment; 0: the whole file. */
+  loadEndAddr: number;
+  /** End of the bss; 0: no bss. */
+  bssEndAddr: number;
+}
+
+/** Header tags 3 (`entry-address`), 8 (`entry-address-efi32`) and 9 (`entry-address-efi64`). */
+export interface Mb2HeaderEntryTag extends Mb2HeaderTagBase {
+  /** Which entry. */
+  kind: 'entry-address' | 'entry-address-efi32' | 'entry-address-efi64';
+  /** Physical address to jump to. */
+  entryAddr: number;
+}
+
+/** Header tag 4: console requirements. */
+export interface Mb2HeaderConsoleFlagsTag extends Mb2HeaderTagBase {
+  /** `console-flags`. */
+  kind: 'console-flags';
+  /** `MULTIBOOT2_CONSOLE_FLAGS_*`. */
+  consoleFlags: number;
+}
+
+/** Header tag 5: the preferred framebuffer mode. */
+export interface Mb2HeaderFramebufferTag extends Mb2HeaderTagBase {
+  /** `framebuffer`. */
+  kind: 'framebuffer';
+  /** Width; 0: no preference. */
+  width: number;
+  /** Height; 0: no preference. */
+  height: number;
+  /** Bits per pixel; 0: no preference. */
+  depth: number;
+}
+
+/** Header tag 10: the image can be loaded anywhere in a range. */
+export interface Mb2HeaderRelocatableTag extends Mb2HeaderTagBase {
+  /** `relocatable`. */
+  kind: 'relocatable';
+  /** Lowest load address. */
+  minAddr: number;
+  /** Highest address the image's end may reach. */
+  maxAddr: number;
+  /** Alignment of the load address. */
+  align: number;
+  /** `MULTIBOOT2_LOAD_PREFERENCE_*`. */
+  preference: number;
+}
+
+/** A header tag of a type this module does not know. */
+export interface Mb2HeaderUnknownTag extends Mb2HeaderTagBase {
+  /** `unknown`. */
+  kind: 'unknown';
+  /** The bytes after the 8-byte head, within `size`. */
+  data: Uint8Array;
+}
+
 /** A decoded header tag: its head and the fields of its type (raw `data` for a type we do not know). */
 export type Mb2HeaderTag =
-  | (Mb2HeaderTagBase & { kind: 'end' })
-  | (Mb2HeaderTagBase & { kind: 'information-request'; requests: number[] })
-  | (Mb2HeaderTagBase & { kind: 'address'; headerAddr: number; loadAddr: number; loadEndAddr: number; bssEndAddr: number })
-  | (Mb2HeaderTagBase & { kind: 'entry-address' | 'entry-address-efi32' | 'entry-address-efi64'; entryAddr: number })
-  | (Mb2HeaderTagBase & { kind: 'console-flags'; consoleFlags: number })
-  | (Mb2HeaderTagBase & { kind: 'framebuffer'; width: number; height: number; depth: number })
-  | (Mb2HeaderTagBase & { kind: 'module-align' | 'efi-bs' })
-  | (Mb2HeaderTagBase & { kind: 'relocatable'; minAddr: number; maxAddr: number; align: number; preference: number })
-  | (Mb2HeaderTagBase & { kind: 'unknown'; data: Uint8Array });
+  | Mb2HeaderEmptyTag
+  | Mb2HeaderInformationRequestTag
+  | Mb2HeaderAddressTag
+  | Mb2HeaderEntryTag
+  | Mb2HeaderConsoleFlagsTag
+  | Mb2HeaderFramebufferTag
+  | Mb2HeaderRelocatableTag
+  | Mb2HeaderUnknownTag;
 
-/**
- * A decoded Multiboot 2 header.
- *
- * @interface
- */
-export type Mb2Header = Decoded<typeof MULTIBOOT2_HEADER.fields> & {
+/** A decoded Multiboot 2 header: the fixed part and its tags. */
+export interface Mb2Header extends Decoded<typeof MULTIBOOT2_HEADER.fields> {
   /** The tags in order, the end tag last (when present within `header_length`). */
   tags: Mb2HeaderTag[];
-};
+}
 
 const KINDS: Readonly<Record<number, Mb2HeaderTag['kind']>> = {
   0: 'end',

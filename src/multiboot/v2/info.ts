@@ -428,33 +428,240 @@ export interface Mb2TagBase {
   padding?: Uint8Array;
 }
 
+/** Tags 1 (`cmdline`) and 2 (`boot-loader-name`): a NUL-terminated UTF-8 string. */
+export interface Mb2StringTag extends Mb2TagBase {
+  /** Which string. */
+  kind: 'cmdline' | 'boot-loader-name';
+  /** The string (invalid UTF-8 becomes U+FFFD). */
+  string: string;
+}
+
+/** Tag 3: one module. */
+export interface Mb2ModuleTag extends Mb2TagBase {
+  /** `module`. */
+  kind: 'module';
+  /** Physical address of the module's first byte. */
+  modStart: number;
+  /** Physical end address (exclusive, as GRUB writes it). */
+  modEnd: number;
+  /** The module's string (the rest of GRUB's `module2` line). */
+  string: string;
+}
+
+/** Tag 4: lower and upper memory in KiB. */
+export interface Mb2BasicMeminfoTag extends Mb2TagBase {
+  /** `basic-meminfo`. */
+  kind: 'basic-meminfo';
+  /** KiB of lower memory (at most 640). */
+  memLower: number;
+  /** KiB of upper memory from 1 MiB up to the first hole. */
+  memUpper: number;
+}
+
+/** Tag 5: the BIOS boot device. */
+export interface Mb2BootdevTag extends Mb2TagBase {
+  /** `bootdev`. */
+  kind: 'bootdev';
+  /** BIOS drive number (0x80 first hard disk, 0xe0 a CD with GRUB). */
+  biosdev: number;
+  /** Top-level partition; 0xffffffff when unused. */
+  slice: number;
+  /** Sub-partition; 0xffffffff when unused. */
+  part: number;
+}
+
+/** Tag 6: the memory map, entries `entry_size` bytes apart. */
+export interface Mb2MmapTag extends Mb2TagBase {
+  /** `mmap`. */
+  kind: 'mmap';
+  /** Bytes from one entry to the next (at least 24). */
+  entrySize: number;
+  /** 0. */
+  entryVersion: number;
+  /** The whole entries that fit the tag. */
+  entries: Mb2MmapEntry[];
+}
+
+/** Tag 7: VBE information. */
+export interface Mb2VbeTag extends Mb2TagBase {
+  /** `vbe`. */
+  kind: 'vbe';
+  /** Current VBE mode. */
+  vbeMode: number;
+  /** Protected mode interface segment. */
+  vbeInterfaceSeg: number;
+  /** Protected mode interface offset. */
+  vbeInterfaceOff: number;
+  /** Protected mode interface length. */
+  vbeInterfaceLen: number;
+  /** The 512-byte VbeInfoBlock (function 00h). */
+  vbeControlInfo: Uint8Array;
+  /** The 256-byte ModeInfoBlock (function 01h). */
+  vbeModeInfo: Uint8Array;
+}
+
+/** Tag 8: framebuffer information and its colour information. */
+export interface Mb2FramebufferTag extends Mb2TagBase {
+  /** `framebuffer`. */
+  kind: 'framebuffer';
+  /** Physical address of the framebuffer. */
+  framebufferAddr: bigint;
+  /** Bytes per line. */
+  framebufferPitch: number;
+  /** Width in pixels (characters for EGA text). */
+  framebufferWidth: number;
+  /** Height in pixels (characters for EGA text). */
+  framebufferHeight: number;
+  /** Bits per pixel. */
+  framebufferBpp: number;
+  /** `MULTIBOOT2_FRAMEBUFFER_TYPE_*`. */
+  framebufferType: number;
+  /** The u16 at offset 30 (0). */
+  reserved: number;
+  /** Indexed: the palette (its count is a u16 at offset 32, the colours from 34). */
+  palette?: Mb2Color[];
+  /** RGB: field positions and mask sizes. */
+  rgb?: Mb2FramebufferRgb;
+}
+
+/** Tag 9: the kernel's ELF section headers. */
+export interface Mb2ElfSectionsTag extends Mb2TagBase {
+  /** `elf-sections`. */
+  kind: 'elf-sections';
+  /** Number of section headers (u32). */
+  num: number;
+  /** Bytes per section header (u32). */
+  entsize: number;
+  /** Index of the section name string table (u32). */
+  shndx: number;
+  /** The section headers: every byte after the 20-byte head. */
+  sections: Uint8Array;
+}
+
+/** Tag 10: the APM table. */
+export interface Mb2ApmTag extends Mb2TagBase {
+  /** `apm`. */
+  kind: 'apm';
+  /** APM version. */
+  version: number;
+  /** 32-bit code segment. */
+  cseg: number;
+  /** Entry point offset. */
+  offset: number;
+  /** 16-bit code segment. */
+  cseg16: number;
+  /** 16-bit data segment. */
+  dseg: number;
+  /** APM flags. */
+  flags: number;
+  /** 32-bit code segment length. */
+  csegLen: number;
+  /** 16-bit code segment length. */
+  cseg16Len: number;
+  /** 16-bit data segment length. */
+  dsegLen: number;
+}
+
+/** Tags 11 (`efi32`, system table) and 19 (`efi32-ih`, image handle): a 32-bit pointer. */
+export interface Mb2Efi32Tag extends Mb2TagBase {
+  /** Which pointer (trust the tag type). */
+  kind: 'efi32' | 'efi32-ih';
+  /** The pointer. */
+  pointer: number;
+}
+
+/** Tags 12 (`efi64`, system table) and 20 (`efi64-ih`, image handle): a 64-bit pointer. */
+export interface Mb2Efi64Tag extends Mb2TagBase {
+  /** Which pointer (trust the tag type). */
+  kind: 'efi64' | 'efi64-ih';
+  /** The pointer. */
+  pointer: bigint;
+}
+
+/** Tag 13: a copy of the SMBIOS tables. */
+export interface Mb2SmbiosTag extends Mb2TagBase {
+  /** `smbios`. */
+  kind: 'smbios';
+  /** SMBIOS major version. */
+  major: number;
+  /** SMBIOS minor version. */
+  minor: number;
+  /** 6 reserved bytes (0). */
+  reserved: Uint8Array;
+  /** The tables. */
+  tables: Uint8Array;
+}
+
+/** Tags 14 (`acpi-old`, ACPI 1.0) and 15 (`acpi-new`, ACPI 2.0+): a copy of the RSDP. */
+export interface Mb2AcpiTag extends Mb2TagBase {
+  /** Which RSDP. */
+  kind: 'acpi-old' | 'acpi-new';
+  /** The RSDP's bytes. */
+  rsdp: Uint8Array;
+}
+
+/** Tag 16: a DHCP ACK (one tag per network card). */
+export interface Mb2NetworkTag extends Mb2TagBase {
+  /** `network`. */
+  kind: 'network';
+  /** The DHCP ACK packet. */
+  dhcpack: Uint8Array;
+}
+
+/** Tag 17: the EFI memory map, raw (decode it with {@link mb2EfiMemoryMap}). */
+export interface Mb2EfiMmapTag extends Mb2TagBase {
+  /** `efi-mmap`. */
+  kind: 'efi-mmap';
+  /** `DescriptorSize`. */
+  descrSize: number;
+  /** `DescriptorVersion`. */
+  descrVers: number;
+  /** The map's bytes. */
+  efiMmap: Uint8Array;
+}
+
+/** Tags 0 (`end`) and 18 (`efi-bs`, boot services not terminated): no payload. */
+export interface Mb2EmptyTag extends Mb2TagBase {
+  /** Which. */
+  kind: 'end' | 'efi-bs';
+}
+
+/** Tag 21: the image's load base address (a relocatable image). */
+export interface Mb2LoadBaseAddrTag extends Mb2TagBase {
+  /** `load-base-addr`. */
+  kind: 'load-base-addr';
+  /** Physical address the image was loaded at. */
+  loadBaseAddr: number;
+}
+
+/** A tag of a type this module does not know: its payload kept raw. */
+export interface Mb2UnknownTag extends Mb2TagBase {
+  /** `unknown`. */
+  kind: 'unknown';
+  /** The bytes after the 8-byte head, within `size`. */
+  data: Uint8Array;
+}
+
 /** A decoded information tag, by `kind`; tags of an unknown type keep their payload raw. */
 export type Mb2Tag =
-  | (Mb2TagBase & { kind: 'cmdline' | 'boot-loader-name'; string: string })
-  | (Mb2TagBase & { kind: 'module'; modStart: number; modEnd: number; string: string })
-  | (Mb2TagBase & { kind: 'basic-meminfo'; memLower: number; memUpper: number })
-  | (Mb2TagBase & { kind: 'bootdev'; biosdev: number; slice: number; part: number })
-  | (Mb2TagBase & { kind: 'mmap'; entrySize: number; entryVersion: number; entries: Mb2MmapEntry[] })
-  | (Mb2TagBase & Omit<Decoded<typeof MULTIBOOT2_TAG_VBE.fields>, 'type' | 'size'> & { kind: 'vbe' })
-  | (Mb2TagBase &
-      Omit<Decoded<typeof MULTIBOOT2_TAG_FRAMEBUFFER_COMMON.fields>, 'type' | 'size'> & {
-        kind: 'framebuffer';
-        /** Indexed: the palette (its count is a u16 at offset 32, the colours from 34). */
-        palette?: Mb2Color[];
-        /** RGB: field positions and mask sizes. */
-        rgb?: Mb2FramebufferRgb;
-      })
-  | (Mb2TagBase & { kind: 'elf-sections'; num: number; entsize: number; shndx: number; sections: Uint8Array })
-  | (Mb2TagBase & Omit<Decoded<typeof MULTIBOOT2_TAG_APM.fields>, 'type' | 'size'> & { kind: 'apm' })
-  | (Mb2TagBase & { kind: 'efi32' | 'efi32-ih'; pointer: number })
-  | (Mb2TagBase & { kind: 'efi64' | 'efi64-ih'; pointer: bigint })
-  | (Mb2TagBase & { kind: 'smbios'; major: number; minor: number; reserved: Uint8Array; tables: Uint8Array })
-  | (Mb2TagBase & { kind: 'acpi-old' | 'acpi-new'; rsdp: Uint8Array })
-  | (Mb2TagBase & { kind: 'network'; dhcpack: Uint8Array })
-  | (Mb2TagBase & { kind: 'efi-mmap'; descrSize: number; descrVers: number; efiMmap: Uint8Array })
-  | (Mb2TagBase & { kind: 'efi-bs' | 'end' })
-  | (Mb2TagBase & { kind: 'load-base-addr'; loadBaseAddr: number })
-  | (Mb2TagBase & { kind: 'unknown'; data: Uint8Array });
+  | Mb2StringTag
+  | Mb2ModuleTag
+  | Mb2BasicMeminfoTag
+  | Mb2BootdevTag
+  | Mb2MmapTag
+  | Mb2VbeTag
+  | Mb2FramebufferTag
+  | Mb2ElfSectionsTag
+  | Mb2ApmTag
+  | Mb2Efi32Tag
+  | Mb2Efi64Tag
+  | Mb2SmbiosTag
+  | Mb2AcpiTag
+  | Mb2NetworkTag
+  | Mb2EfiMmapTag
+  | Mb2EmptyTag
+  | Mb2LoadBaseAddrTag
+  | Mb2UnknownTag;
 
 /** The `kind` of each tag type. */
 export const MB2_TAG_KINDS: Readonly<Record<number, Mb2Tag['kind']>> = {
@@ -842,8 +1049,8 @@ export function mb2InfoByteLength(info: Pick<Mb2Info, 'tags'>): number {
   return 16 + info.tags.filter((t) => t.kind !== 'end').reduce((a, t) => a + align8(mb2TagSize(t)), 0);
 }
 
-/** The decoded tag of one `kind` (a member of {@link Mb2Tag} narrowed to that kind). */
-export type Mb2TagOf<K extends Mb2Tag['kind']> = Mb2Tag & { kind: K };
+/** The member of {@link Mb2Tag} whose `kind` includes `K` (`Mb2TagOf<'cmdline'>` is {@link Mb2StringTag}). */
+export type Mb2TagOf<K extends Mb2Tag['kind']> = Mb2Tag extends infer T ? (T extends { kind: infer TK } ? (K extends TK ? T : never) : never) : never;
 
 /** Tags of one kind, in order. */
 export function mb2Tags<K extends Mb2Tag['kind']>(info: Pick<Mb2Info, 'tags'>, kind: K): Mb2TagOf<K>[] {
