@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addNode,
@@ -306,6 +307,42 @@ describe('fdtoverlay agrees with applyOverlay', () => {
       const theirs = await fdtoverlay(b, [o], tag);
       expect(theirs.ok, `${tag}: fdtoverlay accepted it`).toBe(false);
       expect(() => applyOverlay(b, o), tag).toThrow(BootprotoError);
+    }
+  });
+});
+
+describe('random trees through our DTS and dtc', () => {
+  // Values built to hit every DTS form: printable strings with digits after
+  // NULs, escapes, empty strings, high bytes, odd lengths, cell-sized ones.
+  const text = fc.string({ unit: fc.constantFrom(...'ab019\\"\t\n\x07 x7'.split('')), maxLength: 6 });
+  const value = fc.oneof(
+    fc.uint8Array({ maxLength: 12 }),
+    fc.array(text, { minLength: 1, maxLength: 4 }).map((l) => stringListValue(l)),
+    fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 4 }).map((c) => cellsValue(c)),
+    fc.uint8Array({ maxLength: 8 }).map((b) => Uint8Array.from([...b, 0])),
+  );
+  const propName = fc.stringMatching(/^[a-z#][a-z0-9,._+?#-]{0,10}$/).filter((n) => !['name', 'phandle', 'linux,phandle'].includes(n));
+  const nodeName = fc.stringMatching(/^[a-z][a-z0-9,._+-]{0,8}(@[0-9a-f]{1,4})?$/);
+  const node: fc.Memo<FdtNode> = fc.memo((n) =>
+    fc.record({
+      name: nodeName,
+      properties: fc.uniqueArray(fc.record({ name: propName, value }), { maxLength: 5, selector: (p) => p.name }),
+      children: n > 1 ? fc.uniqueArray(node(n - 1), { maxLength: 3, selector: (c) => c.name }) : fc.constant([]),
+    }),
+  );
+  const tree: fc.Arbitrary<FdtTree> = fc.record({
+    version: fc.constant(17),
+    lastCompVersion: fc.constant(16),
+    bootCpuidPhys: fc.constant(0),
+    reservations: fc.array(fc.record({ address: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), size: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }) }), { maxLength: 2 }),
+    root: node(3).map((r) => ({ ...r, name: '' })),
+  });
+
+  it('dtc compiles toDts(tree) to encodeFdt(tree), for 150 random trees', async () => {
+    const trees = fc.sample(tree, { seed: 0x0fd7, numRuns: 150 });
+    for (const [i, t] of trees.entries()) {
+      const back = await compile(toDts(t), `random${i}`, ['-f']);
+      expect(back, toDts(t)).toEqual(encodeFdt(t));
     }
   });
 });
