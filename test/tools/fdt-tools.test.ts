@@ -346,3 +346,31 @@ describe('random trees through our DTS and dtc', () => {
     }
   });
 });
+
+describe('live QEMU device trees (skipped without qemu-system-arm/-misc)', () => {
+  const configs: [string, string[], number, bigint][] = [
+    ['qemu-system-aarch64', ['-machine', 'virt', '-cpu', 'cortex-a53', '-smp', '2', '-m', '512M'], 2, 512n << 20n],
+    ['qemu-system-aarch64', ['-machine', 'virt,gic-version=3', '-cpu', 'max', '-smp', '6', '-m', '3G'], 6, 3n << 30n],
+    ['qemu-system-riscv64', ['-machine', 'virt', '-smp', '1', '-m', '64M'], 1, 64n << 20n],
+    ['qemu-system-riscv64', ['-machine', 'virt', '-smp', '4', '-m', '4G'], 4, 4n << 30n],
+  ];
+  for (const [qemu, args, cpus, ram] of configs) {
+    it(`${qemu} ${args.join(' ')}`, async (ctx) => {
+      const which = await run('which', [qemu]);
+      if (which.code !== 0) ctx.skip();
+      const file = join(dir, `live-${cpus}-${ram}.dtb`);
+      await run('timeout', ['60', qemu, ...args, '-display', 'none', '-nodefaults', '-machine', `dumpdtb=${file}`]);
+      const bytes = new Uint8Array(readFileSync(file));
+      expect(fdtCheckFull(bytes)).toBe(true);
+      const fdt = openFdt(bytes);
+      expect(fdt.memory().reduce((a, r) => a + r.size, 0n)).toBe(ram);
+      const cpuNodes = fdt.subnodes(fdt.pathOffset('/cpus') as number).filter((o) => fdt.getString(o, 'device_type') === 'cpu');
+      expect(cpuNodes).toHaveLength(cpus);
+      const tree = decodeFdt(bytes);
+      const out = join(dir, `live-${cpus}-${ram}.dtc.dtb`);
+      await runOk('timeout', ['60', 'dtc', '-q', '-I', 'dtb', '-O', 'dtb', '-o', out, file]);
+      expect(encodeFdt(tree)).toEqual(new Uint8Array(readFileSync(out)));
+      expect(await compile(toDts(tree), `live-${cpus}-${ram}`)).toEqual(encodeFdt(tree));
+    });
+  }
+});
