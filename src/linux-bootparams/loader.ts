@@ -418,6 +418,12 @@ export interface LoaderCheckOptions {
   expectInitrd?: Uint8Array;
   /** A device tree the loader was given, to compare with its `SETUP_DTB` node. */
   expectDtb?: Uint8Array;
+  /**
+   * The capture was taken after the kernel ran (`/sys/kernel/boot_params/data`):
+   * changes the kernel itself makes (`KASLR_FLAG`, set by the decompressor) are
+   * then allowed, with that reason.
+   */
+  kernelRan?: boolean;
 }
 
 /** What {@link checkLoaderResult} found. */
@@ -433,17 +439,20 @@ export interface LoaderCheck {
 }
 
 /** Decides whether a loader may change `key` from `before` to `after` for protocol `version`. */
-function judge(key: SetupHeaderKey, before: number | bigint, after: number | bigint, version: number, end: number): { allowed: boolean; reason: string } {
+function judge(key: SetupHeaderKey, before: number | bigint, after: number | bigint, version: number, end: number, kernelRan: boolean): { allowed: boolean; reason: string } {
   if (!hasField(key, version, end)) return { allowed: false, reason: `protocol ${version >> 8}.${version & 0xff} has no ${specNameOf(key)}: a loader must not write it` };
   const access = SETUP_HEADER_ACCESS[key];
   if (key === 'loadflags') {
     const changed = (Number(before) ^ Number(after)) & 0xff;
-    const writable = QUIET_FLAG | CAN_USE_HEAP | KEEP_SEGMENTS;
+    const writable = QUIET_FLAG | CAN_USE_HEAP | KEEP_SEGMENTS | (kernelRan ? KASLR_FLAG : 0);
     const bad = changed & ~writable;
     if (bad & LOADED_HIGH) return { allowed: false, reason: 'LOADED_HIGH is the kernel\'s (read)' };
     if (bad & KASLR_FLAG) return { allowed: false, reason: 'KASLR_FLAG is kernel internal' };
     if (bad !== 0) return { allowed: false, reason: `bits 0x${bad.toString(16)} are not the loader's` };
-    return { allowed: true, reason: 'QUIET_FLAG/CAN_USE_HEAP/KEEP_SEGMENTS are the loader\'s' };
+    return {
+      allowed: true,
+      reason: kernelRan && (changed & KASLR_FLAG) !== 0 ? 'KASLR_FLAG set by the kernel; the other bits are the loader\'s' : 'QUIET_FLAG/CAN_USE_HEAP/KEEP_SEGMENTS are the loader\'s',
+    };
   }
   if (key === 'kernelAlignment') {
     if (effectiveProtocol(version) < 0x20a) return { allowed: false, reason: 'kernel_alignment is read-only before 2.10' };
@@ -502,7 +511,7 @@ export function checkLoaderResult(image: Uint8Array, captured: Uint8Array, optio
     const y = b[key] as number | bigint;
     if (x === y) continue;
     const beyond = SETUP_HEADER_OFFSET + f.offset >= end;
-    const verdict = beyond ? { allowed: false, reason: `beyond the header's end (0x${end.toString(16)}): a loader must not write it` } : judge(key, x, y, version, end);
+    const verdict = beyond ? { allowed: false, reason: `beyond the header's end (0x${end.toString(16)}): a loader must not write it` } : judge(key, x, y, version, end, options.kernelRan ?? false);
     result.changes.push({ field: specNameOf(key), offset: SETUP_HEADER_OFFSET + f.offset, before: x, after: y, ...verdict });
     if (!verdict.allowed) add('error', 'DISALLOWED_CHANGE', specNameOf(key), `${specNameOf(key)} changed from 0x${x.toString(16)} to 0x${y.toString(16)}: ${verdict.reason}`, SETUP_HEADER_OFFSET + f.offset);
   }

@@ -17,9 +17,10 @@ import {
   validateSetupHeader,
   type BzImageInfo,
 } from '../../src/linux-bootparams/index.js';
-import { REPO_ROOT, runOk } from './helpers.js';
+import { runOk } from './helpers.js';
+import { CACHE, currentKernelPackage, debianPackage, vmlinuzOf } from './linux-bootparams/debian.js';
 
-const cache = path.join(REPO_ROOT, '.cache/linux-bootparams');
+const cache = CACHE;
 let pkg = '';
 let version = '';
 let vmlinuzPath = '';
@@ -27,22 +28,10 @@ let image: Uint8Array;
 let info: BzImageInfo;
 
 beforeAll(async () => {
-  fs.mkdirSync(cache, { recursive: true });
-  const deps = await runOk('apt-cache', ['depends', 'linux-image-amd64']);
-  pkg = /Depends: (linux-image-[0-9][^\s]*-amd64)\s/.exec(deps.stdout)?.[1] ?? '';
-  expect(pkg).not.toBe('');
-  let deb = fs.readdirSync(cache).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-  if (deb === undefined) {
-    await runOk('apt-get', ['download', pkg], { cwd: cache, timeoutMs: 300_000 });
-    deb = fs.readdirSync(cache).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-  }
-  expect(deb).toBeDefined();
-  const debPath = path.join(cache, deb as string);
-  version = (await runOk('dpkg-deb', ['-f', debPath, 'Version'])).stdout.trim();
-  const out = path.join(cache, `x-${pkg}`);
-  if (!fs.existsSync(path.join(out, 'boot'))) await runOk('dpkg-deb', ['-x', debPath, out]);
-  const name = fs.readdirSync(path.join(out, 'boot')).find((f) => f.startsWith('vmlinuz-')) as string;
-  vmlinuzPath = path.join(out, 'boot', name);
+  pkg = await currentKernelPackage();
+  const unpacked = await debianPackage(pkg);
+  version = unpacked.version;
+  vmlinuzPath = vmlinuzOf(unpacked);
   image = new Uint8Array(fs.readFileSync(vmlinuzPath));
   info = inspectBzImage(image);
 });
