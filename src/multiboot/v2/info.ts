@@ -1050,7 +1050,7 @@ export function mb2InfoByteLength(info: Pick<Mb2Info, 'tags'>): number {
 }
 
 /** The member of {@link Mb2Tag} whose `kind` includes `K` (`Mb2TagOf<'cmdline'>` is {@link Mb2StringTag}). */
-export type Mb2TagOf<K extends Mb2Tag['kind']> = Mb2Tag extends infer T ? (T extends { kind: infer TK } ? (K extends TK ? T : never) : never) : never;
+export type Mb2TagOf<K extends Mb2Tag['kind']> = Mb2Tag extends infer T ? (T extends Mb2Tag ? (K extends T['kind'] ? T : never) : never) : never;
 
 /** Tags of one kind, in order. */
 export function mb2Tags<K extends Mb2Tag['kind']>(info: Pick<Mb2Info, 'tags'>, kind: K): Mb2TagOf<K>[] {
