@@ -32,8 +32,11 @@ export const LINUX_PE_COMPAT_ENTRY = defineLayout({
     entryPoint: u32(4),
   },
 });
-/** A decoded `.compat` entry. */
-export type LinuxPeCompatEntry = Decoded<typeof LINUX_PE_COMPAT_ENTRY.fields> & { fileOffset: number };
+/** A decoded `.compat` entry, with where it is. */
+export interface LinuxPeCompatEntry extends Decoded<typeof LINUX_PE_COMPAT_ENTRY.fields> {
+  /** File offset of the entry. */
+  fileOffset: number;
+}
 
 /** Bound on the `.compat` entries read (a bound of ours; Linux writes one). */
 export const MAX_COMPAT_ENTRIES = 256;
@@ -97,7 +100,11 @@ export const ARM64_IMAGE_HEADER = defineLayout({
     res5: u32(60),
   },
 });
-/** A decoded arm64 `Image` header. */
+/**
+ * A decoded arm64 `Image` header.
+ *
+ * @interface
+ */
 export type Arm64ImageHeader = Decoded<typeof ARM64_IMAGE_HEADER.fields>;
 /** "ARM\x64" little-endian. */
 export const ARM64_IMAGE_MAGIC = 0x644d5241;
@@ -132,17 +139,37 @@ export const RISCV_IMAGE_HEADER = defineLayout({
     res3: u32(60),
   },
 });
-/** A decoded RISC-V `Image` header. */
+/**
+ * A decoded RISC-V `Image` header.
+ *
+ * @interface
+ */
 export type RiscvImageHeader = Decoded<typeof RISCV_IMAGE_HEADER.fields>;
 /** "RSC\x05" little-endian. */
 export const RISCV_IMAGE_MAGIC2 = 0x05435352;
 /** "RISCV" little-endian, as a 64-bit value. */
 export const RISCV_IMAGE_MAGIC = 0x5643534952n;
 
+/** An arm64 `Image` header found at the start of a file. */
+export interface Arm64LinuxImage {
+  /** Which header it is. */
+  arch: 'arm64';
+  /** The header. */
+  header: Arm64ImageHeader;
+  /** True when the same bytes are also a PE image (the kernel's EFI stub). */
+  efiStub: boolean;
+}
+/** A RISC-V `Image` header found at the start of a file. */
+export interface RiscvLinuxImage {
+  /** Which header it is. */
+  arch: 'riscv';
+  /** The header. */
+  header: RiscvImageHeader;
+  /** True when the same bytes are also a PE image (the kernel's EFI stub). */
+  efiStub: boolean;
+}
 /** A Linux `Image` header found at the start of a file. */
-export type LinuxImageHeader =
-  | { arch: 'arm64'; header: Arm64ImageHeader; efiStub: boolean }
-  | { arch: 'riscv'; header: RiscvImageHeader; efiStub: boolean };
+export type LinuxImageHeader = Arm64LinuxImage | RiscvLinuxImage;
 
 /**
  * Reads the arm64 or RISC-V `Image` header at the start of `bytes`, or

@@ -55,7 +55,11 @@ export const IMAGE_DOS_HEADER = defineLayout({
     eLfanew: u32(60, { spec: 'e_lfanew' }),
   },
 });
-/** A decoded `IMAGE_DOS_HEADER`. */
+/**
+ * A decoded `IMAGE_DOS_HEADER`.
+ *
+ * @interface
+ */
 export type ImageDosHeader = Decoded<typeof IMAGE_DOS_HEADER.fields>;
 
 /** `IMAGE_FILE_HEADER` (20 bytes): the COFF file header, right after "PE\0\0". */
@@ -80,7 +84,11 @@ export const IMAGE_FILE_HEADER = defineLayout({
     characteristics: u16(18, { spec: 'Characteristics', flags: IMAGE_FILE_CHARACTERISTICS }),
   },
 });
-/** A decoded `IMAGE_FILE_HEADER`. */
+/**
+ * A decoded `IMAGE_FILE_HEADER`.
+ *
+ * @interface
+ */
 export type ImageFileHeader = Decoded<typeof IMAGE_FILE_HEADER.fields>;
 
 const STANDARD = {
@@ -159,7 +167,11 @@ export const IMAGE_OPTIONAL_HEADER32 = defineLayout({
     numberOfRvaAndSizes: u32(92, { spec: 'NumberOfRvaAndSizes' }),
   },
 });
-/** A decoded PE32 optional header (without data directories). */
+/**
+ * A decoded PE32 optional header (without data directories).
+ *
+ * @interface
+ */
 export type ImageOptionalHeader32 = Decoded<typeof IMAGE_OPTIONAL_HEADER32.fields>;
 
 /** `IMAGE_OPTIONAL_HEADER64` without its data directories (112 bytes): PE32+. */
@@ -186,7 +198,11 @@ export const IMAGE_OPTIONAL_HEADER64 = defineLayout({
     numberOfRvaAndSizes: u32(108, { spec: 'NumberOfRvaAndSizes' }),
   },
 });
-/** A decoded PE32+ optional header (without data directories). */
+/**
+ * A decoded PE32+ optional header (without data directories).
+ *
+ * @interface
+ */
 export type ImageOptionalHeader64 = Decoded<typeof IMAGE_OPTIONAL_HEADER64.fields>;
 
 /** `IMAGE_DATA_DIRECTORY` (8 bytes). */
@@ -201,7 +217,11 @@ export const IMAGE_DATA_DIRECTORY = defineLayout({
     size: u32(4, { spec: 'Size' }),
   },
 });
-/** A decoded `IMAGE_DATA_DIRECTORY`. */
+/**
+ * A decoded `IMAGE_DATA_DIRECTORY`.
+ *
+ * @interface
+ */
 export type ImageDataDirectory = Decoded<typeof IMAGE_DATA_DIRECTORY.fields>;
 
 /** `IMAGE_SECTION_HEADER` (40 bytes): one row of the section table. */
@@ -232,7 +252,11 @@ export const IMAGE_SECTION_HEADER = defineLayout({
     characteristics: u32(36, { spec: 'Characteristics', flags: IMAGE_SCN }),
   },
 });
-/** A decoded `IMAGE_SECTION_HEADER`. */
+/**
+ * A decoded `IMAGE_SECTION_HEADER`.
+ *
+ * @interface
+ */
 export type ImageSectionHeader = Decoded<typeof IMAGE_SECTION_HEADER.fields>;
 
 /** `IMAGE_BASE_RELOCATION` (8 bytes): the head of a base relocation block; u16 Type/Offset entries follow. */
@@ -287,7 +311,11 @@ export const IMAGE_DEBUG_DIRECTORY = defineLayout({
     pointerToRawData: u32(24, { spec: 'PointerToRawData' }),
   },
 });
-/** A decoded `IMAGE_DEBUG_DIRECTORY`. */
+/**
+ * A decoded `IMAGE_DEBUG_DIRECTORY`.
+ *
+ * @interface
+ */
 export type ImageDebugDirectory = Decoded<typeof IMAGE_DEBUG_DIRECTORY.fields>;
 
 /** `IMAGE_EXPORT_DIRECTORY` (40 bytes): the export directory table. */
@@ -320,7 +348,11 @@ export const IMAGE_EXPORT_DIRECTORY = defineLayout({
     addressOfNameOrdinals: u32(36, { spec: 'AddressOfNameOrdinals' }),
   },
 });
-/** A decoded `IMAGE_EXPORT_DIRECTORY`. */
+/**
+ * A decoded `IMAGE_EXPORT_DIRECTORY`.
+ *
+ * @interface
+ */
 export type ImageExportDirectory = Decoded<typeof IMAGE_EXPORT_DIRECTORY.fields>;
 
 /** `IMAGE_IMPORT_DESCRIPTOR` (20 bytes): one row of the import directory table. */
@@ -341,5 +373,9 @@ export const IMAGE_IMPORT_DESCRIPTOR = defineLayout({
     firstThunk: u32(16, { spec: 'FirstThunk' }),
   },
 });
-/** A decoded `IMAGE_IMPORT_DESCRIPTOR`. */
+/**
+ * A decoded `IMAGE_IMPORT_DESCRIPTOR`.
+ *
+ * @interface
+ */
 export type ImageImportDescriptor = Decoded<typeof IMAGE_IMPORT_DESCRIPTOR.fields>;

@@ -74,6 +74,14 @@ export interface PeSection extends ImageSectionHeader {
   data: Uint8Array;
 }
 
+/** Where the COFF string table is. */
+export interface StringTableLocation {
+  /** File offset of the table (its 4-byte size field). */
+  offset: number;
+  /** The table's size as its first 4 bytes give it (the size field included). */
+  size: number;
+}
+
 /** A decoded PE/COFF image. Nothing is copied except the small header objects. */
 export interface PeImage {
   /** The caller's bytes. */
@@ -101,7 +109,7 @@ export interface PeImage {
   /** The sections, in table order. */
   sections: PeSection[];
   /** File offset and size of the COFF string table, when `PointerToSymbolTable` leads to one inside the file. */
-  stringTable: { offset: number; size: number } | undefined;
+  stringTable: StringTableLocation | undefined;
   /** The MS-DOS stub: the bytes between the DOS header and the PE signature (a subarray). */
   dosStub: Uint8Array;
 }
@@ -184,7 +192,7 @@ export function shortSectionName(name: Uint8Array): string {
 }
 
 /** Where the COFF string table is, when `PointerToSymbolTable` leads into the file. */
-export function locateStringTable(bytes: Uint8Array, fileHeader: Pick<ImageFileHeader, 'pointerToSymbolTable' | 'numberOfSymbols'>): { offset: number; size: number } | undefined {
+export function locateStringTable(bytes: Uint8Array, fileHeader: Pick<ImageFileHeader, 'pointerToSymbolTable' | 'numberOfSymbols'>): StringTableLocation | undefined {
   if (fileHeader.pointerToSymbolTable === 0) return undefined;
   const offset = fileHeader.pointerToSymbolTable + fileHeader.numberOfSymbols * IMAGE_SIZEOF_SYMBOL;
   if (!(offset + 4 <= bytes.length)) return undefined;
@@ -197,7 +205,7 @@ export function locateStringTable(bytes: Uint8Array, fileHeader: Pick<ImageFileH
  * NUL-terminated string at N, bounded by the table's size, the file and
  * {@link MAX_LONG_NAME}. Returns undefined when it cannot be resolved.
  */
-export function resolveLongName(bytes: Uint8Array, table: { offset: number; size: number } | undefined, n: number): string | undefined {
+export function resolveLongName(bytes: Uint8Array, table: StringTableLocation | undefined, n: number): string | undefined {
   if (table === undefined || n < 4) return undefined;
   const start = table.offset + n;
   const end = Math.min(bytes.length, table.offset + Math.max(table.size, 4), start + MAX_LONG_NAME);

@@ -7,8 +7,8 @@
  * Header, Optional Header, Section Table, COFF String Table, The Attribute
  * Certificate Table, The .debug Section, The .edata Section, The .idata
  * Section, The .reloc Section, Appendix A); "Windows Authenticode Portable
- * Executable Signature Format" (the image digest); UEFI 2.10 §32.2.4
- * (`WIN_CERTIFICATE`); Linux `Documentation/arch/arm64/booting.rst` and
+ * Executable Signature Format" (the image digest); the UEFI
+ * specification's Secure Boot chapter (`WIN_CERTIFICATE` types 0x0EF0/0x0EF1); Linux `Documentation/arch/arm64/booting.rst` and
  * `Documentation/arch/riscv/boot-image-header.rst` (Image headers) and
  * `arch/x86/boot/header.S` (`.compat`); shim's `SBAT.md`; the UAPI Group's
  * Unified Kernel Image specification. See `docs/pecoff.md`.
