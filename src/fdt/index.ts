@@ -39,3 +39,4 @@ export * from './dts.js';
 export * from './validate.js';
 export * from './overlay.js';
 export * from './outline.js';
+export * from './inplace.js';

@@ -29,6 +29,9 @@ import {
   fdtOutline,
   fdtOutlineLines,
   viewFdtReserveMap,
+  nopNode,
+  nopProperty,
+  setPropertyInPlace,
   findNode,
   openFdt,
   readStringList,
@@ -387,5 +390,37 @@ describe('outline', () => {
     expect(root?.children.find((c) => c.name === 'soc')?.children[0]?.path).toBe('/soc/uart@9000000');
     const total = (n: NonNullable<typeof root>): number => 1 + n.properties.length + n.children.reduce((a, c) => a + total(c), 0);
     expect(lines.length).toBe(total(root!));
+  });
+});
+
+describe('in-place edits', () => {
+  it('sets a value of the same length, and NOPs properties and nodes away', () => {
+    const blob = features.slice();
+    const fdt = openFdt(blob);
+    const chosen = fdt.pathOffset('/chosen') as number;
+    const start = fdt.properties(chosen).find((p) => p.name === 'linux,initrd-start')!;
+    setPropertyInPlace(blob, start.offset, cellsValue([0x49000000]));
+    expect(openFdt(blob).chosen()?.initrdStart).toBe(0x49000000n);
+    expect(() => setPropertyInPlace(blob, start.offset, cellsValue([1, 2]))).toThrow(BootprotoError);
+    expect(() => setPropertyInPlace(blob, chosen, cellsValue([1]))).toThrow(/not 0x3/);
+
+    const args = fdt.properties(chosen).find((p) => p.name === 'bootargs')!;
+    nopProperty(blob, args.offset);
+    const after = openFdt(blob);
+    expect(after.chosen()?.bootargs).toBeUndefined();
+    expect(after.nodeCount).toBe(fdt.nodeCount);
+
+    nopNode(blob, fdt.pathOffset('/soc') as number);
+    const gone = openFdt(blob);
+    expect(gone.pathOffset('/soc')).toBeUndefined();
+    expect(gone.pathOffset('/soc/uart')).toBeUndefined();
+    expect(gone.nodeCount).toBe(fdt.nodeCount - 5);
+    expect(validateFdt(blob).filter((p) => p.severity === 'error')).toEqual([]);
+    expect(() => nopNode(blob, 0)).toThrow(/root/);
+
+    // Packing drops the NOPs: the tree is what dtc would write for it.
+    const packed = encodeFdt(decodeFdt(blob));
+    expect(packed.length).toBeLessThan(blob.length);
+    expect(decodeFdt(packed)).toEqual(decodeFdt(blob));
   });
 });

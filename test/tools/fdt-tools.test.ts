@@ -13,6 +13,9 @@ import {
   addNode,
   applyOverlay,
   deleteNode,
+  nopNode,
+  nopProperty,
+  setPropertyInPlace,
   cellsValue,
   createFdtTree,
   decodeFdt,
@@ -252,6 +255,27 @@ describe('dtc agrees with the encoder and the DTS printer', () => {
     expect(got.stdout.split('\n').slice(0, 3), got.stdout).toEqual(['edited', '0 -2147483648 0 268435456', 'acme,board acme,soc']);
     const check = await runOk(PROBE, ['check', file]);
     expect(check.stdout.trim()).toBe('0');
+  });
+
+  it('in-place edits (NOPs, same-length values) read back through fdtget and pass fdt_check_full', async () => {
+    const blob = fixture('features.dtb');
+    const fdt = openFdt(blob);
+    const chosen = fdt.pathOffset('/chosen') as number;
+    nopProperty(blob, fdt.properties(chosen).find((p) => p.name === 'bootargs')!.offset);
+    setPropertyInPlace(blob, fdt.properties(chosen).find((p) => p.name === 'linux,initrd-start')!.offset, cellsValue([0x49000000]));
+    nopNode(blob, fdt.pathOffset('/soc') as number);
+    const file = save('inplace.dtb', blob);
+    expect((await runOk(PROBE, ['check', file])).stdout.trim()).toBe('0');
+    // (fdtget -l itself stops at FDT_NOP, "Unknown tag 0x00000004": its own walk, not libfdt's.)
+    const paths = (await runOk(PROBE, ['path', file, '/soc', '/soc/uart', '/chosen'])).stdout.trim().split('\n').map(Number);
+    expect(paths[0]).toBeLessThan(0);
+    expect(paths[1]).toBeLessThan(0);
+    expect(paths[2]).toBe(openFdt(blob).pathOffset('/chosen'));
+    expect((await run('fdtget', [file, '/chosen', 'bootargs'])).code).not.toBe(0);
+    expect((await runOk('fdtget', ['-t', 'x', file, '/chosen', 'linux,initrd-start'])).stdout.trim()).toBe('49000000');
+    const out = join(dir, 'inplace.packed.dtb');
+    await runOk('timeout', ['60', 'dtc', '-q', '-I', 'dtb', '-O', 'dtb', '-o', out, file]);
+    expect(encodeFdt(decodeFdt(blob))).toEqual(new Uint8Array(readFileSync(out)));
   });
 
   it('dtc compiles the fixtures to the committed bytes (the recipe still holds)', async () => {
