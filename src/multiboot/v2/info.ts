@@ -776,24 +776,23 @@ export function decodeMb2Tag(bytes: Uint8Array, o = 0): Mb2Tag {
   const min = MB2_TAG_MIN_SIZES[type] ?? 8;
   const structure = `multiboot2_tag (${kind})`;
   if (size < min) throw fail('BAD_VALUE', structure, 'size', o, `${kind} tag of ${size} bytes, needs at least ${min}`);
-  const base = { type, size };
   switch (kind) {
     case 'end':
     case 'efi-bs':
-      return withTail({ ...base, kind }, bytes, o + 8, end);
+      return withTail({ type, size, kind }, bytes, o + 8, end);
     case 'cmdline':
     case 'boot-loader-name': {
       const s = tagString(bytes, o + 8, end, structure);
-      return withTail({ ...base, kind, string: s.text }, bytes, s.nul + 1, end);
+      return withTail({ type, size, kind, string: s.text }, bytes, s.nul + 1, end);
     }
     case 'module': {
       const s = tagString(bytes, o + 16, end, structure);
-      return withTail({ ...base, kind, modStart: dv.getUint32(o + 8, true), modEnd: dv.getUint32(o + 12, true), string: s.text }, bytes, s.nul + 1, end);
+      return withTail({ type, size, kind, modStart: dv.getUint32(o + 8, true), modEnd: dv.getUint32(o + 12, true), string: s.text }, bytes, s.nul + 1, end);
     }
     case 'basic-meminfo':
-      return withTail({ ...base, kind, memLower: dv.getUint32(o + 8, true), memUpper: dv.getUint32(o + 12, true) }, bytes, o + 16, end);
+      return withTail({ type, size, kind, memLower: dv.getUint32(o + 8, true), memUpper: dv.getUint32(o + 12, true) }, bytes, o + 16, end);
     case 'bootdev':
-      return withTail({ ...base, kind, biosdev: dv.getUint32(o + 8, true), slice: dv.getUint32(o + 12, true), part: dv.getUint32(o + 16, true) }, bytes, o + 20, end);
+      return withTail({ type, size, kind, biosdev: dv.getUint32(o + 8, true), slice: dv.getUint32(o + 12, true), part: dv.getUint32(o + 16, true) }, bytes, o + 20, end);
     case 'mmap': {
       const entrySize = dv.getUint32(o + 8, true);
       const entryVersion = dv.getUint32(o + 12, true);
@@ -805,15 +804,15 @@ export function decodeMb2Tag(bytes: Uint8Array, o = 0): Mb2Tag {
         if (entrySize > 24) e.extra = bytes.slice(p + 24, p + entrySize);
         entries.push(e);
       }
-      return withTail({ ...base, kind, entrySize, entryVersion, entries }, bytes, p, end);
+      return withTail({ type, size, kind, entrySize, entryVersion, entries }, bytes, p, end);
     }
     case 'vbe': {
       const { type: _t, size: _s, ...v } = decodeLayout(MULTIBOOT2_TAG_VBE, bytes, o);
-      return withTail({ ...base, kind, ...v }, bytes, o + 784, end);
+      return withTail({ type, size, kind, ...v }, bytes, o + 784, end);
     }
     case 'framebuffer': {
       const { type: _t, size: _s, ...c } = decodeLayout(MULTIBOOT2_TAG_FRAMEBUFFER_COMMON, bytes, o);
-      const tag: Mb2Tag = { ...base, kind, ...c };
+      const tag: Mb2Tag = { type, size, kind, ...c };
       let used = o + 32;
       if (c.framebufferType === MULTIBOOT2_FRAMEBUFFER_TYPE_INDEXED && size >= 34) {
         const n = dv.getUint16(o + 32, true);
@@ -829,32 +828,32 @@ export function decodeMb2Tag(bytes: Uint8Array, o = 0): Mb2Tag {
       return withTail(tag, bytes, used, end);
     }
     case 'elf-sections':
-      return { ...base, kind, num: dv.getUint32(o + 8, true), entsize: dv.getUint32(o + 12, true), shndx: dv.getUint32(o + 16, true), sections: bytes.slice(o + 20, end) };
+      return { type, size, kind, num: dv.getUint32(o + 8, true), entsize: dv.getUint32(o + 12, true), shndx: dv.getUint32(o + 16, true), sections: bytes.slice(o + 20, end) };
     case 'apm': {
       const { type: _t, size: _s, ...a } = decodeLayout(MULTIBOOT2_TAG_APM, bytes, o);
-      return withTail({ ...base, kind, ...a }, bytes, o + 28, end);
+      return withTail({ type, size, kind, ...a }, bytes, o + 28, end);
     }
     case 'efi32':
     case 'efi32-ih':
-      return withTail({ ...base, kind, pointer: dv.getUint32(o + 8, true) }, bytes, o + 12, end);
+      return withTail({ type, size, kind, pointer: dv.getUint32(o + 8, true) }, bytes, o + 12, end);
     case 'efi64':
     case 'efi64-ih':
-      return withTail({ ...base, kind, pointer: decodeLayout(MULTIBOOT2_TAG_EFI64, bytes, o).pointer }, bytes, o + 16, end);
+      return withTail({ type, size, kind, pointer: decodeLayout(MULTIBOOT2_TAG_EFI64, bytes, o).pointer }, bytes, o + 16, end);
     case 'smbios': {
       const s = decodeLayout(MULTIBOOT2_TAG_SMBIOS, bytes, o);
-      return { ...base, kind, major: s.major, minor: s.minor, reserved: s.reserved, tables: bytes.slice(o + 16, end) };
+      return { type, size, kind, major: s.major, minor: s.minor, reserved: s.reserved, tables: bytes.slice(o + 16, end) };
     }
     case 'acpi-old':
     case 'acpi-new':
-      return { ...base, kind, rsdp: bytes.slice(o + 8, end) };
+      return { type, size, kind, rsdp: bytes.slice(o + 8, end) };
     case 'network':
-      return { ...base, kind, dhcpack: bytes.slice(o + 8, end) };
+      return { type, size, kind, dhcpack: bytes.slice(o + 8, end) };
     case 'efi-mmap':
-      return { ...base, kind, descrSize: dv.getUint32(o + 8, true), descrVers: dv.getUint32(o + 12, true), efiMmap: bytes.slice(o + 16, end) };
+      return { type, size, kind, descrSize: dv.getUint32(o + 8, true), descrVers: dv.getUint32(o + 12, true), efiMmap: bytes.slice(o + 16, end) };
     case 'load-base-addr':
-      return withTail({ ...base, kind, loadBaseAddr: dv.getUint32(o + 8, true) }, bytes, o + 12, end);
+      return withTail({ type, size, kind, loadBaseAddr: dv.getUint32(o + 8, true) }, bytes, o + 12, end);
     case 'unknown':
-      return { ...base, kind, data: bytes.slice(o + 8, end) };
+      return { type, size, kind, data: bytes.slice(o + 8, end) };
   }
 }
 
