@@ -40,7 +40,8 @@ import { parseGrubMemoryTags } from './efi-memmap-app/mb2-dump.js';
 
 const APP_DIR = path.join(REPO_ROOT, 'test/tools/efi-memmap-app');
 const CACHE = path.join(REPO_ROOT, '.cache/efi-memmap');
-const KERNEL_PACKAGE = process.env['KERNEL_PACKAGE'] ?? 'linux-image-6.1.0-56-amd64';
+/** The kernel package: $KERNEL_PACKAGE, else what linux-image-amd64 depends on now (the ABI number moves). */
+let KERNEL_PACKAGE = process.env['KERNEL_PACKAGE'] ?? '';
 const MIB = 1n << 20n;
 const LEGACY_HOLE = 0x60000n;
 
@@ -133,6 +134,10 @@ describe("Debian's Linux booted by OVMF with efi=debug", () => {
 
   beforeAll(async () => {
     fs.mkdirSync(CACHE, { recursive: true });
+    if (KERNEL_PACKAGE === '') {
+      const dep = await runOk('apt-cache', ['depends', 'linux-image-amd64'], { timeoutMs: 60_000 });
+      KERNEL_PACKAGE = /Depends: (linux-image-[0-9][^\s]*-amd64)/.exec(dep.stdout)?.[1] ?? 'linux-image-6.1.0-56-amd64';
+    }
     const debs = (): string[] => fs.readdirSync(CACHE).filter((f) => f.startsWith(`${KERNEL_PACKAGE}_`) && f.endsWith('.deb'));
     if (debs().length === 0) await runOk('apt-get', ['download', KERNEL_PACKAGE], { cwd: CACHE, timeoutMs: 300_000 });
     const x = path.join(tmp, 'kernel');
