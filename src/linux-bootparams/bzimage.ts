@@ -42,6 +42,55 @@ export interface BzImagePayload {
   complete: boolean;
 }
 
+let crcTable: Uint32Array | undefined;
+
+/**
+ * The CRC-32 register after `bytes` (polynomial 0x04C11DB7, reflected, as
+ * boot.rst's "The Image Checksum" and the kernel's build tool compute it):
+ * starts from `crc` (0xFFFFFFFF) and is not inverted at the end.
+ */
+export function crc32Raw(bytes: Uint8Array, crc = 0xffffffff): number {
+  let table = crcTable;
+  if (table === undefined) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+    crcTable = table;
+  }
+  let c = crc >>> 0;
+  for (let i = 0; i < bytes.length; i++) c = (table[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return c >>> 0;
+}
+
+/** The image checksum (boot.rst, "The Image Checksum", protocol 2.08+). */
+export interface ImageChecksum {
+  /** Bytes the checksum covers: the real-mode part plus `syssize * 16`; the CRC is their last 4. */
+  covered: number;
+  /** The CRC stored in the last 4 covered bytes. */
+  stored: number;
+  /** The CRC computed over the covered bytes before it. */
+  computed: number;
+  /** `stored === computed`. A signed EFI image fails: signing rewrites PE header fields after the CRC was made. */
+  ok: boolean;
+  /** File bytes after the covered part (an appended signature, for instance). */
+  trailing: number;
+}
+
+/**
+ * Checks the image checksum of a 2.08+ kernel. Returns undefined when the
+ * bytes given stop before `(setup_sects + 1) * 512 + syssize * 16`.
+ */
+export function checkImageChecksum(bytes: Uint8Array, header: SetupHeader = decodeSetupHeader(bytes)): ImageChecksum | undefined {
+  const covered = (effectiveSetupSects(header.setupSects) + 1) * SECTOR_SIZE + header.syssize * 16;
+  if (covered < SECTOR_SIZE + 4 || covered > bytes.length) return undefined;
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + covered - 4, 4).getUint32(0, true);
+  const computed = crc32Raw(bytes.subarray(0, covered - 4));
+  return { covered, stored, computed, ok: stored === computed, trailing: bytes.length - covered };
+}
+
 /** What a kernel image holds, as far as the bytes given reach. */
 export interface BzImageInfo {
   /** The setup header (fields as the version has them). */
@@ -70,6 +119,8 @@ export interface BzImageInfo {
   kernelInfoFileOffset?: number;
   /** The file also starts with an MZ header whose `e_lfanew` points at `"PE\0\0"` (the EFI stub). */
   peCoff: PeHeaderInfo;
+  /** The image checksum (2.08+), when the bytes given reach the end `syssize` declares. */
+  checksum?: ImageChecksum;
   /** Things noticed on the way that are not errors of the header itself. */
   notes: string[];
 }
@@ -157,6 +208,10 @@ export function inspectBzImage(bytes: Uint8Array): BzImageInfo {
       complete,
     };
     if (!complete) notes.push(`the payload [0x${fileOffset.toString(16)}, +0x${length.toString(16)}) runs past the bytes given`);
+  }
+  if (protocol >= 0x208) {
+    const checksum = checkImageChecksum(bytes, header);
+    if (checksum !== undefined) info.checksum = checksum;
   }
   if (header.kernelInfoOffset !== undefined && header.kernelInfoOffset !== 0) {
     const at = setupSize + header.kernelInfoOffset;

@@ -13,6 +13,8 @@ import {
   XLF_CAN_BE_LOADED_ABOVE_4G,
   XLF_EFI_HANDOVER_64,
   XLF_KERNEL_64,
+  checkImageChecksum,
+  crc32Raw,
   decodeKernelInfo,
   decodeSetupHeader,
   decodeSetupHeaderFull,
@@ -173,4 +175,24 @@ describe('kernel_info of the real kernel', () => {
 
 it('names loadflags bits', () => {
   expect(flagNames(LOADED_HIGH | CAN_USE_HEAP | 0x10, { LOADED_HIGH, CAN_USE_HEAP })).toEqual(['LOADED_HIGH', 'CAN_USE_HEAP', '0x10']);
+});
+
+describe('image checksum', () => {
+  it('computes the CRC as the kernel build tool does, checked against zlib', async () => {
+    const zlib = await import('node:zlib');
+    const data = head.subarray(0, 5000);
+    // zlib's CRC-32 is the same register, inverted at the end.
+    expect(crc32Raw(data)).toBe((~zlib.crc32(data)) >>> 0);
+    // Appending the raw CRC makes the register over the whole file 0 (boot.rst's rule).
+    const img = new Uint8Array(1024 + 64);
+    img.set(head.subarray(0, 0x300));
+    img[0x1f1] = 1; // setup_sects: real-mode part 1 KiB
+    new DataView(img.buffer).setUint32(0x1f4, 4, true); // syssize: 64 bytes
+    new DataView(img.buffer).setUint32(img.length - 4, crc32Raw(img.subarray(0, img.length - 4)), true);
+    expect(crc32Raw(img)).toBe(0);
+    expect(checkImageChecksum(img)).toEqual({ covered: img.length, stored: crc32Raw(img.subarray(0, img.length - 4)), computed: crc32Raw(img.subarray(0, img.length - 4)), ok: true, trailing: 0 });
+    img[0x400] ^= 1;
+    expect(checkImageChecksum(img)?.ok).toBe(false);
+    expect(checkImageChecksum(head)).toBeUndefined(); // the head stops before syssize's end
+  });
 });

@@ -70,6 +70,18 @@ describe('the current Debian amd64 kernel', () => {
     expect(o.stdout).toContain('file format pei-x86-64');
   });
 
+  it('carries the image checksum, which signing invalidates and the unsigned build keeps', async () => {
+    // Debian's signed image: sbsign rewrote PE fields inside the covered part and appended the signature.
+    expect(info.checksum?.ok).toBe(false);
+    expect(info.checksum?.trailing).toBeGreaterThan(0);
+    const unsigned = await debianPackage(`${pkg}-unsigned`);
+    const plain = new Uint8Array(fs.readFileSync(vmlinuzOf(unsigned)));
+    const u = inspectBzImage(plain);
+    expect(u.checksum).toMatchObject({ ok: true, trailing: 0, covered: plain.length });
+    expect(u.checksum?.stored).toBe(info.checksum?.stored);
+    expect(u.kernelVersion).toBe(info.kernelVersion);
+  });
+
   it('has a kernel_info that names the setup_data types it accepts', () => {
     expect(info.kernelInfo?.header).toBe(0x506f544c);
     expect((info.kernelInfo?.setupTypeMax ?? 0) >>> 31).toBe(1); // SETUP_INDIRECT understood
