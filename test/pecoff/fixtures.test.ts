@@ -17,6 +17,8 @@ import {
   authenticodeSha256,
   decodeBaseRelocations,
   decodeCertificates,
+  decodeDebugDirectory,
+  decodeExports,
   decodeImports,
   decodePeImage,
   decodeSbat,
@@ -35,7 +37,7 @@ import {
   type PeImage,
 } from '../../src/pecoff/index.js';
 import { specName, type Layout } from '../../src/core/index.js';
-import { FACTS, FIXTURES, fixture, toHex } from './helpers.js';
+import { FACTS, FIXTURES, fixture, toHex, type PefileFacts } from './helpers.js';
 
 // pefile's names where they differ from the specification's.
 const PEFILE_NAME: Record<string, string> = { Win32VersionValue: 'Reserved1', VirtualSize: 'Misc_VirtualSize' };
@@ -93,6 +95,25 @@ describe.each(FIXTURES)('%s', (name) => {
     expect(v.fileHeader.numberOfSections).toBe(image.fileHeader.numberOfSections);
     expect((v.optionalHeader64 ?? v.optionalHeader32)?.sizeOfImage).toBe(image.optionalHeader.sizeOfImage);
     for (let i = 0; i < v.sections.count; i++) expect(v.sections.get(i).virtualAddress).toBe(image.sections[i]?.virtualAddress);
+  });
+
+  it('has the exports, imports and debug entries pefile reads', () => {
+    expect((decodeExports(image)?.symbols ?? []).map((x) => [x.ordinal, x.name ?? null, x.rva])).toEqual(facts.exports);
+    expect(decodeImports(image).map((m) => [m.name, m.symbols.map((x) => [x.name ?? null, x.hint ?? null, x.ordinal ?? null])])).toEqual(facts.imports);
+    const debug = decodeDebugDirectory(image);
+    expect(debug.length).toBe(facts.debug.length);
+    debug.forEach((d, i) => {
+      const theirs = facts.debug[i] as PefileFacts['debug'][number];
+      for (const k of ['Characteristics', 'TimeDateStamp', 'MajorVersion', 'MinorVersion', 'Type', 'SizeOfData', 'AddressOfRawData', 'PointerToRawData']) {
+        expect(d[(k[0] as string).toLowerCase() + k.slice(1) as keyof typeof d], k).toBe(theirs[k]);
+      }
+      const cv = theirs.codeView;
+      if (cv !== undefined) {
+        expect(d.codeView?.signature).toBe(cv.CvSignature);
+        expect(`${(d.codeView?.guid ?? '').replace(/-/g, '').toUpperCase()}${(d.codeView?.age ?? 0).toString(16).toUpperCase()}`).toBe(cv.Signature_String);
+        expect(d.codeView?.path).toBe(cv.PdbFileName);
+      }
+    });
   });
 
   it('validates without errors', () => {
@@ -196,5 +217,23 @@ describe('uki-objcopy.efi (objcopy --add-section)', () => {
     expect(u.linux).toEqual(fixture('app32.efi'));
     expect(decodePeImage(u.linux as Uint8Array).pe32Plus).toBe(false);
     expect(u.present).toEqual(['.sbat', '.osrel', '.cmdline', '.uname', '.linux']);
+  });
+});
+
+describe('bplib.dll and use-bplib.efi (exports, imports, CodeView)', () => {
+  it('exports three symbols by name, and its import partner imports two of them by name and hint', () => {
+    const lib = decodePeImage(fixture('bplib.dll'));
+    const ex = decodeExports(lib);
+    expect(ex?.name).toBe('bplib.dll');
+    expect(ex?.symbols.map((x) => x.name)).toEqual(['bp_add', 'bp_table', 'bp_version']);
+    const use = decodePeImage(fixture('use-bplib.efi'));
+    const im = decodeImports(use);
+    expect(im.map((m) => m.name)).toEqual(['bplib.dll']);
+    expect(im[0]?.symbols.map((x) => x.name)).toEqual(['bp_add', 'bp_version']);
+  });
+  it('has a CodeView RSDS record from --build-id', () => {
+    const d = decodeDebugDirectory(decodePeImage(fixture('bplib.dll')));
+    expect(d.map((x) => [x.type, x.codeView?.signature])).toEqual([[2, 'RSDS']]);
+    expect(d[0]?.codeView?.guid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 });

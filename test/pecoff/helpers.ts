@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const dir = fileURLToPath(new URL('../fixtures/pecoff/', import.meta.url));
 
 /** The names of the committed fixtures. */
-export const FIXTURES = ['app64.efi', 'app32.efi', 'app64-signed.efi', 'uki-objcopy.efi'] as const;
+export const FIXTURES = ['app64.efi', 'app32.efi', 'app64-signed.efi', 'uki-objcopy.efi', 'bplib.dll', 'use-bplib.efi'] as const;
 /** A fixture name. */
 export type FixtureName = (typeof FIXTURES)[number];
 
@@ -28,6 +28,9 @@ export interface PefileFacts {
   sections: Record<string, number | string>[];
   generateChecksum: number;
   pesignHash: string;
+  exports: [number, string | null, number][];
+  imports: [string, [string | null, number | null, number | null][]][];
+  debug: (Record<string, number> & { codeView?: { CvSignature: string; Signature_String: string; Age: number; PdbFileName: string } })[];
 }
 
 /** The facts of every fixture. */
