@@ -85,7 +85,7 @@ export class FdtCursor {
   private readonly structEnd: number;
   private readonly stringsOffset: number;
   private readonly stringsLimit: number;
-  private known: Uint8Array | undefined;
+  private readonly known: Uint8Array;
   private readonly old: boolean;
   private readonly maxDepth: number;
   private nextOffset = 0;
@@ -101,6 +101,7 @@ export class FdtCursor {
     this.structEnd = geometry.structEnd;
     this.stringsOffset = geometry.stringsOffset;
     this.stringsLimit = Math.max(geometry.stringsOffset, Math.min(geometry.stringsEnd, geometry.totalsize));
+    this.known = new Uint8Array(this.stringsLimit - geometry.stringsOffset);
     this.old = geometry.header.version < 16;
     this.maxDepth = options.maxDepth ?? FDT_MAX_DEPTH;
   }
@@ -254,8 +255,7 @@ export class FdtCursor {
     // Names already checked are remembered (length + 1, up to 254) in a table
     // the size of the strings block, made once per cursor: a walk then costs
     // one read per property instead of a scan.
-    let known = this.known;
-    if (known === undefined) known = this.known = new Uint8Array(limit - this.stringsOffset);
+    const known = this.known;
     const k = known[nameoff] as number;
     if (k !== 0) {
       this.nameLength = k - 1;
