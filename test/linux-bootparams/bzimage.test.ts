@@ -191,7 +191,7 @@ describe('image checksum', () => {
     new DataView(img.buffer).setUint32(img.length - 4, crc32Raw(img.subarray(0, img.length - 4)), true);
     expect(crc32Raw(img)).toBe(0);
     expect(checkImageChecksum(img)).toEqual({ covered: img.length, stored: crc32Raw(img.subarray(0, img.length - 4)), computed: crc32Raw(img.subarray(0, img.length - 4)), ok: true, trailing: 0 });
-    img[0x400] ^= 1;
+    img[0x400] = (img[0x400] as number) ^ 1;
     expect(checkImageChecksum(img)?.ok).toBe(false);
     expect(checkImageChecksum(head)).toBeUndefined(); // the head stops before syssize's end
   });
