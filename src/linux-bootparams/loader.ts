@@ -216,7 +216,8 @@ export function buildZeroPage(options: ZeroPageOptions): BuiltZeroPage {
 
   // 1. A zeroed page with the image's setup header copied in.
   const zp = new Uint8Array(BOOT_PARAMS.size);
-  zp.set(image.subarray(SETUP_HEADER_OFFSET, end), SETUP_HEADER_OFFSET);
+  // (Never past 0x290, where edd_mbr_sig_buffer starts, whatever the jump says: boot.rst caps the header at 144 bytes.)
+  zp.set(image.subarray(SETUP_HEADER_OFFSET, Math.min(end, 0x290)), SETUP_HEADER_OFFSET);
   const set: Partial<Record<SetupHeaderKey, number | bigint>> = {};
   const write = (key: SetupHeaderKey, value: number | bigint): void => {
     if (!has(key)) {
