@@ -306,8 +306,10 @@ export interface Mb2FramebufferSpec {
 
 /**
  * What a loader hands a Multiboot 2 kernel, as a plain description. Tags are
- * written in the order of this interface's fields (GRUB's order for the
- * common ones), then `extraTags` as given.
+ * written in the order GRUB 2.06 writes them on a BIOS machine (load base,
+ * command line, loader name, APM, modules, memory map, ELF sections, basic
+ * meminfo, boot device, VBE, framebuffer), then the EFI, SMBIOS, ACPI, network
+ * and EFI map tags, then `extraTags` as given.
  */
 export interface Mb2InfoSpec {
   /** Image load base address (tag 21; a relocatable image). */
@@ -364,11 +366,13 @@ export function mb2TagsFromSpec(spec: Mb2InfoSpec): Mb2Tag[] {
   if (spec.loadBaseAddr !== undefined) tags.push({ ...t('load-base-addr'), loadBaseAddr: spec.loadBaseAddr });
   if (spec.cmdline !== undefined) tags.push({ ...t('cmdline'), string: spec.cmdline });
   if (spec.bootLoaderName !== undefined) tags.push({ ...t('boot-loader-name'), string: spec.bootLoaderName });
+  if (spec.apm !== undefined) tags.push({ ...t('apm'), ...spec.apm });
   for (const m of spec.modules ?? []) tags.push({ ...t('module'), modStart: m.start, modEnd: m.end ?? m.start + (m.data?.length ?? 0), string: m.string ?? '' });
-  if (spec.basicMeminfo !== undefined) tags.push({ ...t('basic-meminfo'), ...spec.basicMeminfo });
-  if (spec.bootdev !== undefined) tags.push({ ...t('bootdev'), ...spec.bootdev });
   if (spec.mmap !== undefined) tags.push({ ...t('mmap'), entrySize: 24, entryVersion: 0, entries: spec.mmap.map((e) => ({ addr: e.addr, len: e.len, type: e.type, zero: 0 })) });
   if (spec.elfSections !== undefined) tags.push({ ...t('elf-sections'), ...spec.elfSections });
+  if (spec.basicMeminfo !== undefined) tags.push({ ...t('basic-meminfo'), ...spec.basicMeminfo });
+  if (spec.bootdev !== undefined) tags.push({ ...t('bootdev'), ...spec.bootdev });
+  if (spec.vbe !== undefined) tags.push({ ...t('vbe'), ...spec.vbe });
   if (spec.framebuffer !== undefined) {
     const f = spec.framebuffer;
     const tag: Mb2Tag = {
@@ -385,8 +389,6 @@ export function mb2TagsFromSpec(spec: Mb2InfoSpec): Mb2Tag[] {
     else if (f.type === 1 && f.rgb !== undefined) tag.rgb = f.rgb;
     tags.push(tag);
   }
-  if (spec.vbe !== undefined) tags.push({ ...t('vbe'), ...spec.vbe });
-  if (spec.apm !== undefined) tags.push({ ...t('apm'), ...spec.apm });
   if (spec.efi32 !== undefined) tags.push({ ...t('efi32'), pointer: spec.efi32 });
   if (spec.efi64 !== undefined) tags.push({ ...t('efi64'), pointer: spec.efi64 });
   if (spec.smbios !== undefined) tags.push({ ...t('smbios'), major: spec.smbios.major, minor: spec.smbios.minor, reserved: new Uint8Array(6), tables: spec.smbios.tables });
