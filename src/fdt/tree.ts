@@ -59,7 +59,8 @@ function bad(reason: string, offset = 0, code: 'BAD_VALUE' | 'NOT_FOUND' = 'BAD_
 }
 
 /**
- * Decodes a blob into plain objects (values are copies). Accepts what
+ * Decodes a blob into plain objects (values are copies: views into one copy
+ * of the structure block, never into `bytes`). Accepts what
  * libfdt accepts, except what a tree cannot hold: a property outside every
  * node (`BAD_VALUE`) and a structure block without a root node
  * (`NOT_FOUND`). `FDT_NOP` tokens are dropped.
@@ -69,6 +70,9 @@ export function decodeFdt(bytes: Uint8Array, options?: FdtCursorOptions): FdtTre
   const g = c.geometry;
   const stack: FdtNode[] = [];
   const names = new Map<number, string>(); // property names repeat: decode each nameoff once
+  // One copy of the structure block; each value is a view into it (one
+  // allocation instead of one per property; the views do not overlap).
+  const values = bytes.slice(g.structOffset, g.structEnd);
   let root: FdtNode | undefined;
   for (let t = c.next(); t !== FDT_END; t = c.next()) {
     if (t === FDT_BEGIN_NODE) {
@@ -87,7 +91,8 @@ export function decodeFdt(bytes: Uint8Array, options?: FdtCursorOptions): FdtTre
         name = c.name();
         names.set(c.nameoff, name);
       }
-      node.properties.push({ name, value: c.value().slice() });
+      const from = c.valueStart - g.structOffset;
+      node.properties.push({ name, value: values.subarray(from, from + c.valueLength) });
     }
   }
   if (root === undefined) bad('the structure block holds no root node', g.structOffset, 'NOT_FOUND');
