@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BootprotoError, createPhysicalMemory, hasErrors, toJson, type MemoryRegion } from '../core/index.js';
 import { detectFormat } from '../detect.js';
-import { STRUCTS, inspectPvhElf, type Inspection } from './formats.js';
+import { STRUCTS, UsageError, inspectPvhElf, type Inspection } from './formats.js';
 import { renderProblems } from './render.js';
 
 const HELP: Record<string, string> = {
@@ -25,7 +25,7 @@ Usage:
   bootproto help [COMMAND]
 
 Structures (--as):
-${STRUCTS.map((s) => `  ${s.name.padEnd(18)} ${s.summary}`).join('\n')}
+${STRUCTS.map((s) => `  ${s.name.padEnd(18)} ${s.summary}${s.options === undefined ? '' : `\n  ${''.padEnd(18)}   ${s.options}`}`).join('\n')}
 
 Exit codes: 0 ok; 1 validate found errors, or inspect could not decode the whole
 input (the problems say why); 2 usage error or unreadable input.
@@ -54,8 +54,6 @@ input (the problems say why); 2 usage error or unreadable input.
 `,
 };
 
-class UsageError extends Error {}
-
 interface Options {
   command: string;
   files: string[];
@@ -64,7 +62,12 @@ interface Options {
   loads: { file: string; paddr: bigint }[];
   json: boolean;
   help: boolean;
+  /** Options of one structure's handler (`--desc-size 48`). */
+  params: Record<string, string>;
 }
+
+/** The options some handler declares. */
+const PARAMS = new Set(STRUCTS.flatMap((s) => s.params ?? []));
 
 function parseNumber(text: string, what: string): bigint {
   if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) throw new UsageError(`${what}: "${text}" is not a number (decimal or 0x hexadecimal)`);
@@ -72,7 +75,7 @@ function parseNumber(text: string, what: string): bigint {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { command: argv[0] ?? 'help', files: [], loads: [], json: false, help: false };
+  const o: Options = { command: argv[0] ?? 'help', files: [], loads: [], json: false, help: false, params: {} };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -89,7 +92,8 @@ function parseArgs(argv: readonly string[]): Options {
       const at = v.lastIndexOf('@');
       if (at <= 0) throw new UsageError(`--load takes FILE@PADDR, got "${v}"`);
       o.loads.push({ file: v.slice(0, at), paddr: parseNumber(v.slice(at + 1), '--load') });
-    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    } else if (a.startsWith('--') && PARAMS.has(a.slice(2))) o.params[a.slice(2)] = value();
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else o.files.push(a);
   }
   return o;
@@ -110,14 +114,18 @@ function inspectInput(o: Options): Inspection {
   if (o.as !== undefined) {
     const handler = STRUCTS.find((s) => s.name === o.as);
     if (handler === undefined) throw new UsageError(`unknown structure "${o.as}"; known: ${STRUCTS.map((s) => s.name).join(', ')}`);
+    for (const name of Object.keys(o.params)) {
+      if (!(handler.params ?? []).includes(name)) throw new UsageError(`--${name} does not apply to --as ${handler.name}`);
+    }
     if (o.loads.length > 0) {
+      if (handler.fromMemory === undefined) throw new UsageError(`--as ${handler.name} reads a FILE, not --load regions`);
       if (o.at === undefined) throw new UsageError('--load needs --at PADDR: where the structure is');
       const regions: MemoryRegion[] = o.loads.map((l) => ({ paddr: l.paddr, bytes: readInput(l.file), label: l.file }));
-      return handler.fromMemory(createPhysicalMemory(regions), o.at);
+      return handler.fromMemory(createPhysicalMemory(regions), o.at, o.params);
     }
     const file = o.files[0];
     if (file === undefined) throw new UsageError('give a FILE or --load FILE@PADDR');
-    return handler.fromBytes(readInput(file), Number(o.at ?? 0n));
+    return handler.fromBytes(readInput(file), Number(o.at ?? 0n), o.params);
   }
   const file = o.files[0];
   if (file === undefined) throw new UsageError('give a FILE (or --as STRUCT with --load)');
@@ -128,7 +136,7 @@ function inspectInput(o: Options): Inspection {
     case 'elf':
       return inspectPvhElf(bytes);
     case 'pvh-start-info':
-      return (STRUCTS.find((s) => s.name === 'pvh-start-info') as (typeof STRUCTS)[number]).fromBytes(bytes, 0);
+      return (STRUCTS.find((s) => s.name === 'pvh-start-info') as (typeof STRUCTS)[number]).fromBytes(bytes, 0, {});
     default:
       throw new UsageError(`${file}: unrecognised format; name the structure with --as (${STRUCTS.map((s) => s.name).join(', ')})`);
   }
