@@ -197,6 +197,7 @@ export function encodeFdt(tree: FdtTree, options: EncodeFdtOptions = {}): Uint8A
     for (const child of node.children) measure(child, depth + 1);
     structSize += 4;
   };
+  if (tree.root.name !== '') bad(`the root node is named "${tree.root.name}" (libfdt rejects a named root)`);
   measure(tree.root, 1);
   structSize += 4;
   const rsvSize = (tree.reservations.length + 1) * FDT_RESERVE_ENTRY.size;

@@ -334,6 +334,7 @@ describe('the tree', () => {
     expect(u64Value([0x100000000n])).toEqual(new Uint8Array([0, 0, 0, 1, 0, 0, 0, 0]));
     expect(readStringList(stringListValue(['a', '', 'b']))).toEqual(['a', '', 'b']);
     expect(() => cellsValue([-1])).toThrow(BootprotoError);
+    expect(() => encodeFdt({ ...createFdtTree(), root: { name: 'x', properties: [], children: [] } })).toThrow(/named root/);
   });
 });
 
