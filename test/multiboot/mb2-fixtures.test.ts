@@ -15,6 +15,7 @@ import {
   decodeMb2Info,
   encodeMb2Info,
   findMb2Header,
+  mb2EfiMemoryMap,
   mb2Tag,
   mb2Tags,
   readMb2Info,
@@ -115,5 +116,49 @@ describe('GRUB multiboot2 /boot/kernel.elf console=ttyS0 hello=world, two module
     const found = findMb2Header(image);
     expect(found?.header.tags.map((t) => t.kind)).toEqual(['information-request', 'information-request', 'module-align', 'end']);
     expect(validateMb2Header(image)).toEqual([]);
+  });
+});
+
+describe('GRUB x86_64-efi under OVMF, same grub.cfg (256M)', () => {
+  const dump = parseMbDump(fs.readFileSync(path.join(dir, 'grub-efi-mb2-256M.serial.txt'), 'utf8'), 'BOOTPROTO-MB2-DUMP v1');
+  const infoBytes = regionOf(dump, 'info').bytes;
+  const memory = createPhysicalMemory(memoryRegions(dump));
+  const info = readMb2Info(memory, dump.ebx);
+
+  it('GRUB exited boot services and gave the EFI tags: system table, RSDPs, the EFI memory map', () => {
+    expect(dump.eax).toBe(MULTIBOOT2_BOOTLOADER_MAGIC);
+    expect(info.tags.map((t) => t.kind)).toEqual([
+      'load-base-addr', 'cmdline', 'boot-loader-name', 'module', 'module', 'mmap', 'elf-sections', 'basic-meminfo', 'efi64', 'acpi-old', 'acpi-new', 'efi-mmap',
+    ]);
+    expect(mb2Tag(info, 'efi-bs')).toBeUndefined();
+    expect(mb2Tag(info, 'efi64')?.pointer).toBeGreaterThan(0n);
+    expect(new TextDecoder().decode(mb2Tag(info, 'acpi-new')?.rsdp.subarray(0, 8))).toBe('RSD PTR ');
+  });
+
+  it('the EFI memory map decodes through efi-memmap: 48-byte descriptors, version 1, conventional memory near 256 MiB', () => {
+    const tag = mb2Tag(info, 'efi-mmap');
+    if (tag === undefined) throw new Error('no efi-mmap tag');
+    expect([tag.descrSize, tag.descrVers]).toEqual([48, 1]);
+    const map = mb2EfiMemoryMap(tag);
+    expect(map.descriptors.length * 48).toBe(tag.efiMmap.length);
+    const conventional = map.descriptors.filter((d) => d.type === 7).reduce((a, d) => a + d.numberOfPages, 0n) * 4096n;
+    expect(conventional).toBeGreaterThan(128n << 20n);
+    expect(conventional).toBeLessThan(256n << 20n);
+  });
+
+  it('modules below 1 MiB, the same contents and strings as under BIOS', () => {
+    const mods = mb2Tags(info, 'module');
+    expect(mods.map((m) => m.string)).toEqual(['mod1.bin arg0', 'mod2.bin arg1']);
+    expect(memory.read(mods[0]?.modStart ?? 0, 31)).toEqual(read('mod1.bin'));
+    expect(mods.every((m) => m.modEnd < 0x100000)).toBe(true);
+  });
+
+  it('validates with one warning: a memory map entry of GRUB\'s own type 20', () => {
+    expect(validateMb2Info(memory, dump.ebx, { moduleAlign: true }).map((p) => [p.severity, p.code])).toEqual([['warning', 'UNKNOWN_TYPE']]);
+    expect(mb2Tag(info, 'mmap')?.entries.filter((e) => e.type === 20)).toHaveLength(1);
+  });
+
+  it('decode → encode gives the same bytes', () => {
+    expect(encodeMb2Info(decodeMb2Info(infoBytes))).toEqual(infoBytes);
   });
 });

@@ -9,6 +9,8 @@
 #   multiboot2 /boot/kernel.elf console=ttyS0 hello=world
 #   module2 /boot/mod<i>.bin <basename> arg<i>     (one line per MODULE)
 # and boots it with qemu-system-x86_64 -cdrom. Exit status as in run.sh.
+# With FIRMWARE=efi it boots the ISO's x86_64-efi GRUB under OVMF instead
+# (needs grub-efi-amd64-bin and ovmf; OVMF_CODE points at another build).
 set -euo pipefail
 
 if [ "$#" -lt 3 ]; then
@@ -39,9 +41,17 @@ cp "$kernel" "$work/iso/boot/kernel.elf"
 } > "$work/iso/boot/grub/grub.cfg"
 grub-mkrescue -o "$work/boot.iso" "$work/iso" >/dev/null 2>&1
 
+firmware=()
+if [ "${FIRMWARE:-bios}" = efi ]; then
+    code="${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}"
+    cp "${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}" "$work/vars.fd"
+    firmware=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+              -drive "if=pflash,format=raw,unit=1,file=$work/vars.fd")
+fi
+
 status=0
 timeout 120 "$qemu" \
-    -machine pc -m "$mem" -accel tcg -cdrom "$work/boot.iso" -boot d \
+    -machine pc -m "$mem" -accel tcg "${firmware[@]}" -cdrom "$work/boot.iso" -boot d \
     -nodefaults -nographic -display none -no-reboot -nic none -vga std \
     -serial stdio -monitor none \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
