@@ -9,7 +9,9 @@
  */
 import {
   BootprotoError,
+  decodeLayout,
   encodeCString,
+  encodeLayout,
   problemFromError,
   readPhysCString,
   type PhysicalMemory,
@@ -21,6 +23,8 @@ import {
   CMDLINE_SIZE_BEFORE_2_06,
   E820_MAX_ENTRIES_ZEROPAGE,
   E820_TYPE_RAM,
+  EFI32_LOADER_SIGNATURE,
+  EFI64_LOADER_SIGNATURE,
   INITRD_ADDR_MAX_BEFORE_2_03,
   KASLR_FLAG,
   KEEP_SEGMENTS,
@@ -30,7 +34,18 @@ import {
   SETUP_HEADER_OFFSET,
   XLF_CAN_BE_LOADED_ABOVE_4G,
 } from './constants.js';
-import { BOOT_PARAMS, BOOT_E820_ENTRY, decodeBootParams, encodeE820Entries, splitU64, type BootE820Entry, type BootParams } from './boot-params.js';
+import {
+  BOOT_E820_ENTRY,
+  BOOT_PARAMS,
+  EFI_INFO,
+  SCREEN_INFO,
+  decodeBootParams,
+  encodeE820Entries,
+  splitU64,
+  type BootE820Entry,
+  type BootParams,
+  type ScreenInfo,
+} from './boot-params.js';
 import {
   SETUP_HEADER,
   SETUP_HEADER_ACCESS,
@@ -111,6 +126,28 @@ export interface ZeroPageOptions {
   quiet?: boolean;
   /** `acpi_rsdp_addr`, when the loader knows the RSDP. */
   acpiRsdpAddr?: bigint;
+  /** What an EFI loader passes in `efi_info` (the 64-bit boot protocol from EFI firmware). */
+  efi?: EfiHandover;
+  /** Framebuffer or text mode information for `screen_info` (members not given stay 0). */
+  screenInfo?: Partial<ScreenInfo>;
+  /** `hardware_subarch` (2.07+; `X86_SUBARCH_*`), for paravirtualised entries. */
+  hardwareSubarch?: number;
+}
+
+/** The EFI facts a loader running on EFI firmware writes into `efi_info`. */
+export interface EfiHandover {
+  /** 64 writes `"EL64"`, 32 `"EL32"`: the firmware's word size. */
+  bits: 32 | 64;
+  /** Physical address of the EFI system table. */
+  systab: bigint;
+  /** Physical address of the EFI memory map (as `GetMemoryMap` left it). */
+  memmap: bigint;
+  /** Size of the memory map in bytes. */
+  memmapSize: number;
+  /** `DescriptorSize`. */
+  memdescSize: number;
+  /** `DescriptorVersion` (1). */
+  memdescVersion: number;
 }
 
 /** A chunk of guest memory the loader must write. */
@@ -363,6 +400,35 @@ export function buildZeroPage(options: ZeroPageOptions): BuiltZeroPage {
     write('setupData', (nodes[0] as { paddr: bigint }).paddr);
   }
   if (options.acpiRsdpAddr !== undefined) new DataView(zp.buffer).setBigUint64(0x070, options.acpiRsdpAddr, true);
+  if (options.efi !== undefined) {
+    const e = options.efi;
+    const systab = splitU64(e.systab);
+    const memmap = splitU64(e.memmap);
+    if (e.bits === 32 && (systab.hi !== 0 || memmap.hi !== 0)) p.add('error', 'ABOVE_4G', 'efi_info', '32-bit EFI firmware cannot hand over tables above 4 GiB', e.systab, 'efi_info');
+    if (e.memdescSize < 40 || e.memmapSize % e.memdescSize !== 0) {
+      p.add('error', 'BAD_EFI_MEMMAP', 'efi_memdesc_size', `memmap size ${e.memmapSize} is not a multiple of a descriptor size of ${e.memdescSize} (at least 40)`, undefined, 'efi_info');
+    }
+    encodeLayout(
+      EFI_INFO,
+      {
+        efiLoaderSignature: e.bits === 64 ? EFI64_LOADER_SIGNATURE : EFI32_LOADER_SIGNATURE,
+        efiSystab: systab.lo,
+        efiMemdescSize: e.memdescSize,
+        efiMemdescVersion: e.memdescVersion,
+        efiMemmap: memmap.lo,
+        efiMemmapSize: e.memmapSize,
+        efiSystabHi: systab.hi,
+        efiMemmapHi: memmap.hi,
+      },
+      zp,
+      BOOT_PARAMS.fields.efiInfo.offset,
+    );
+  }
+  if (options.screenInfo !== undefined) {
+    const si = { ...decodeLayout(SCREEN_INFO, new Uint8Array(SCREEN_INFO.size)), ...options.screenInfo };
+    encodeLayout(SCREEN_INFO, si, zp, BOOT_PARAMS.fields.screenInfo.offset);
+  }
+  if (options.hardwareSubarch !== undefined) write('hardwareSubarch', options.hardwareSubarch);
 
   // 8. Overlaps.
   const sorted = blocks.filter((b) => b.end > b.start).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));

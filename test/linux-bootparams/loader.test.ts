@@ -125,6 +125,22 @@ describe('building the zero page for the real Debian kernel', () => {
     expect(codes(buildZeroPage({ ...base, image: ancient }))).toContain('PROTOCOL_TOO_OLD');
   });
 
+  it('fills efi_info, screen_info and hardware_subarch for an EFI loader', () => {
+    const r = buildZeroPage({
+      ...base,
+      efi: { bits: 64, systab: 0x1_7fe0_0018n, memmap: 0x7f00_0000n, memmapSize: 48 * 20, memdescSize: 48, memdescVersion: 1 },
+      screenInfo: { origVideoIsVga: 0x70, lfbWidth: 1024, lfbHeight: 768, lfbDepth: 32, lfbBase: 0x8000_0000, lfbLinelength: 4096 },
+      hardwareSubarch: 0,
+    });
+    expect(codes(r)).toEqual([]);
+    expect(r.bootParams.efiInfo).toEqual({
+      efiLoaderSignature: 0x34364c45, efiSystab: 0x7fe00018, efiMemdescSize: 48, efiMemdescVersion: 1,
+      efiMemmap: 0x7f000000, efiMemmapSize: 960, efiSystabHi: 1, efiMemmapHi: 0,
+    });
+    expect(r.bootParams.screenInfo).toMatchObject({ origVideoIsVga: 0x70, lfbWidth: 1024, lfbBase: 0x80000000, origX: 0 });
+    expect(codes(buildZeroPage({ ...base, efi: { bits: 32, systab: 0x1_0000_0000n, memmap: 0n, memmapSize: 50, memdescSize: 48, memdescVersion: 1 } }))).toEqual(['ABOVE_4G', 'BAD_EFI_MEMMAP']);
+  });
+
   it('sets heap_end_ptr with CAN_USE_HEAP for a 16-bit entry', () => {
     const r = buildZeroPage({ ...base, heapEnd: 0xe000, loader: { id: 0xb, version: 0 } });
     expect(r.bootParams.hdr.heapEndPtr).toBe(0xde00);
