@@ -34,3 +34,4 @@ export * from './directories.js';
 export * from './efi.js';
 export * from './validate.js';
 export * from './write.js';
+export * from './summary.js';

@@ -23,6 +23,7 @@ import {
   authenticodeRanges,
   sectionContents,
   sha256,
+  summarizePeImage,
   validatePeImage,
   viewPeHeaders,
   type PeImage,
@@ -186,6 +187,7 @@ function everything(b: Uint8Array): void {
     image = decodePeImage(b);
   });
   onlyBootprotoErrors(() => viewPeHeaders(b));
+  onlyBootprotoErrors(() => summarizePeImage(b));
   expect(() => validatePeImage(b)).not.toThrow();
   if (image === undefined) return;
   const i = image;

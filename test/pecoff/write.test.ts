@@ -196,3 +196,30 @@ describe('Linux specifics', () => {
     expect(parseOsRelease("A=1\nB='two words'\nC=\"say \\\"hi\\\"\"\nbad line\n=x\n")).toEqual({ A: '1', B: 'two words', C: 'say "hi"' });
   });
 });
+
+describe('summarizePeImage', () => {
+  it('gathers headers, sections, certificates, digest, SBAT and UKI parts', async () => {
+    const { summarizePeImage } = await import('../../src/pecoff/index.js');
+    const s = summarizePeImage(fixture('app64-signed.efi'));
+    expect(s.format).toBe('PE32+');
+    expect(s.machine).toBe('IMAGE_FILE_MACHINE_AMD64');
+    expect(s.subsystem).toBe('IMAGE_SUBSYSTEM_EFI_APPLICATION');
+    expect(s.certificates).toEqual([expect.objectContaining({ revision: 'WIN_CERT_REVISION_2_0', type: 'WIN_CERT_TYPE_PKCS_SIGNED_DATA' })]);
+    expect(s.sections.find((x) => x.rawName === '/4')?.name).toBe('.bootproto_long');
+    expect(s.sbat.length).toBe(2);
+    expect(s.x86BzImage).toBe(false);
+    const u = summarizePeImage(fixture('uki-objcopy.efi'));
+    expect(u.uki?.cmdline).toBe('console=ttyS0 quiet');
+    expect(u.uki?.sizes['.linux']).toBe(fixture('app32.efi').length);
+    expect(u.checksum.stored).toBe(u.checksum.computed);
+  });
+  it('turns a directory that cannot be walked into a problem', async () => {
+    const { summarizePeImage } = await import('../../src/pecoff/index.js');
+    const b = fixture('app64-signed.efi');
+    const im = decodePeImage(b);
+    put(b, im.dataDirectories[4]?.virtualAddress as number, 3);
+    const s = summarizePeImage(b);
+    expect(s.certificates).toEqual([]);
+    expect(s.problems.filter((p) => p.structure === 'WIN_CERTIFICATE' && p.code === 'BAD_VALUE').length).toBe(1);
+  });
+});
