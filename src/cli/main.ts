@@ -190,7 +190,7 @@ function runSamples(o: Options): number {
         const at = a.lastIndexOf('@');
         return `${join(base, a.slice(0, at))}${a.slice(at)}`;
       }
-      if (prev === '--as' || prev === '--at') return a;
+      if (prev === '--as' || prev === '--at' || (prev !== undefined && PARAMS.has(prev.slice(2)))) return a;
       return join(base, a);
     });
     print(`\n=== ${s.title}\n$ bootproto ${s.args.join(' ')}\n`);
