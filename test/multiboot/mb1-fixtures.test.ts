@@ -8,11 +8,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createPhysicalMemory } from '../../src/core/index.js';
+import { ELF32_SHDR, createPhysicalMemory, decodeLayout, readElfHeader } from '../../src/core/index.js';
 import {
   MULTIBOOT_AOUT_KLUDGE,
   MULTIBOOT_BOOTLOADER_MAGIC,
+  MULTIBOOT_FRAMEBUFFER_TYPE_EGA_TEXT,
   MULTIBOOT_INFO_BOOTDEV,
+  MULTIBOOT_INFO_ELF_SHDR,
+  MULTIBOOT_INFO_FRAMEBUFFER_INFO,
+  MULTIBOOT_INFO_VBE_INFO,
   MULTIBOOT_INFO_BOOT_LOADER_NAME,
   MULTIBOOT_INFO_CMDLINE,
   MULTIBOOT_INFO_MEMORY,
@@ -165,5 +169,58 @@ describe('the test kernels\' headers', () => {
     expect(load?.entry).toBe(found?.header.entryAddr);
     expect(validateMb1Header(image)).toEqual([]);
     expect(encodeMb1Header(found?.header ?? { magic: 0, flags: 0, checksum: 0 })).toEqual(image.subarray(0, 32));
+  });
+});
+
+describe('GRUB 2.06 (BIOS) booting the same ELF kernel with multiboot/module', () => {
+  const dump = parseMbDump(text('grub-mb1-128M.serial.txt'));
+  const memory = createPhysicalMemory(memoryRegions(dump));
+  const h = decodeMb1Handoff(memory, dump.ebx);
+  const [shdrLE] = ELF32_SHDR;
+
+  it('GRUB writes the whole 116-byte structure: ELF sections, VBE and framebuffer besides QEMU\'s fields', () => {
+    expect(dump.eax).toBe(MULTIBOOT_BOOTLOADER_MAGIC);
+    expect(regionOf(dump, 'info').bytes.length).toBe(116);
+    expect(h.info.flags).toBe(
+      MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_BOOTDEV | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MODS | MULTIBOOT_INFO_ELF_SHDR |
+        MULTIBOOT_INFO_MEM_MAP | MULTIBOOT_INFO_BOOT_LOADER_NAME | MULTIBOOT_INFO_VBE_INFO | MULTIBOOT_INFO_FRAMEBUFFER_INFO,
+    );
+    expect(h.cmdline).toBe('console=ttyS0 hello=world');
+    expect(h.bootLoaderName).toBe('GRUB 2.06-13+deb12u2');
+    expect(h.modules?.map((m) => m.string)).toEqual(['mod1.bin arg0', 'mod2.bin arg1']);
+    expect(memory.read(h.modules?.[0]?.modStart ?? 0, 31)).toEqual(read('mod1.bin'));
+  });
+
+  it('VBE: the control block starts with "VESA"; the framebuffer is EGA text 80x25 at 0xb8000', () => {
+    expect(new TextDecoder().decode(h.vbe?.controlInfo.subarray(0, 4))).toBe('VESA');
+    expect(h.vbe?.mode).toBe(3);
+    expect(h.framebuffer).toEqual({ addr: 0xb8000n, pitch: 160, width: 80, height: 25, bpp: 16, type: MULTIBOOT_FRAMEBUFFER_TYPE_EGA_TEXT });
+  });
+
+  it("the ELF section headers are the kernel file's, with addresses for the sections GRUB loaded", () => {
+    const file = read('mb1-guest.elf');
+    const eh = readElfHeader(file);
+    const t = h.elfSections?.table;
+    expect(t).toEqual({ num: eh.eShnum, size: eh.eShentsize, addr: t?.addr, shndx: 7 });
+    for (let i = 0; i < eh.eShnum; i++) {
+      const want = decodeLayout(shdrLE, file, eh.eShoff + i * 40);
+      const got = decodeLayout(shdrLE, h.elfSections?.headers ?? new Uint8Array(0), i * 40);
+      expect({ ...got, shAddr: 0 }).toEqual({ ...want, shAddr: 0 });
+      if (want.shAddr !== 0) expect(got.shAddr).toBe(want.shAddr);
+      else if (i > 0) expect(got.shAddr).toBeGreaterThan(0x100000); // .symtab, .strtab, .shstrtab loaded after the image
+    }
+  });
+
+  it('validates with only warnings: GRUB leaves garbage in the module entries\' reserved field', () => {
+    const problems = validateMb1Handoff(memory, dump.ebx, { pageAlign: true });
+    expect(problems.map((p) => [p.severity, p.code])).toEqual([
+      ['warning', 'RESERVED_NONZERO'],
+      ['warning', 'RESERVED_NONZERO'],
+    ]);
+  });
+
+  it('decode → encode gives the same 116 bytes', () => {
+    const bytes = regionOf(dump, 'info').bytes;
+    expect(encodeMb1Info(decodeMb1Info(bytes))).toEqual(bytes);
   });
 });

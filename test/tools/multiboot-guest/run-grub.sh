@@ -9,6 +9,8 @@
 #   multiboot2 /boot/kernel.elf console=ttyS0 hello=world
 #   module2 /boot/mod<i>.bin <basename> arg<i>     (one line per MODULE)
 # and boots it with qemu-system-x86_64 -cdrom. Exit status as in run.sh.
+# With PROTOCOL=1 the entries are GRUB's Multiboot 1 commands instead
+# ('multiboot' and 'module'; the kernel then dumps in the Multiboot 1 format).
 # With FIRMWARE=efi it boots the ISO's x86_64-efi GRUB under OVMF instead
 # (needs grub-efi-amd64-bin and ovmf; OVMF_CODE points at another build).
 set -euo pipefail
@@ -29,11 +31,13 @@ cp "$kernel" "$work/iso/boot/kernel.elf"
     echo 'set timeout=0'
     echo 'set default=0'
     echo 'menuentry "bootproto multiboot2" {'
-    echo '    multiboot2 /boot/kernel.elf console=ttyS0 hello=world'
+    suffix=2
+    if [ "${PROTOCOL:-2}" = 1 ]; then suffix=''; fi
+    echo "    multiboot$suffix /boot/kernel.elf console=ttyS0 hello=world"
     i=0
     for m in "$@"; do
         cp "$m" "$work/iso/boot/mod$i.bin"
-        echo "    module2 /boot/mod$i.bin $(basename "$m") arg$i"
+        echo "    module$suffix /boot/mod$i.bin $(basename "$m") arg$i"
         i=$((i + 1))
     done
     echo '    boot'
@@ -61,7 +65,7 @@ if [ "$status" -ne 33 ]; then
     echo "$0: QEMU exited with status $status, expected 33" >&2
     exit 1
 fi
-if ! grep -q 'BOOTPROTO-MB2-DUMP v1' "$outfile"; then
+if ! grep -q 'BOOTPROTO-MB[12]-DUMP v1' "$outfile"; then
     echo "$0: no dump header in $outfile" >&2
     exit 1
 fi
