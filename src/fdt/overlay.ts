@@ -288,17 +288,109 @@ export function applyOverlayBlob(base: Uint8Array, overlay: Uint8Array): Uint8Ar
 }
 
 /**
- * Checks that an overlay applies to a base: `[]` when it does, else the
- * error libfdt would stop at, as a {@link Problem}. Never throws on bad input.
+ * Checks an overlay on its own, listing every problem found (never throws):
+ * fragments without a well-formed `target`/`target-path`, malformed
+ * `__fixups__` entries and entries naming a node, property or offset the
+ * overlay lacks, `__local_fixups__` that do not match the overlay's nodes and
+ * properties, `__symbols__` that are not absolute paths, phandles that are
+ * not 4 bytes. With a `base`, then tries the application and adds the error
+ * libfdt would stop at (an unknown symbol, a target that is not there).
  */
-export function validateOverlay(base: Uint8Array, overlay: Uint8Array): Problem[] {
+export function validateOverlay(overlay: Uint8Array, base?: Uint8Array): Problem[] {
+  const problems: Problem[] = [];
+  const add = (severity: Problem['severity'], field: string, message: string): void => {
+    problems.push({ severity, code: 'FDT_OVERLAY', format: 'fdt', structure: 'overlay', field, offset: 0, message });
+  };
+  let ov: FdtTree;
   try {
-    applyOverlayBlob(base, overlay);
-    return [];
+    ov = decodeFdt(overlay);
   } catch (e) {
     if (!(e instanceof BootprotoError)) throw e;
-    const p: Problem = { severity: 'error', code: e.code, format: 'fdt', structure: e.structure, offset: e.offset, message: e.reason };
-    if (e.field !== undefined) p.field = e.field;
-    return [p];
+    return [{ severity: 'error', code: e.code, format: 'fdt', structure: e.structure, offset: e.offset, message: e.reason }];
   }
+  const root = ov.root;
+  let fragments = 0;
+  for (const child of root.children) {
+    if (['__fixups__', '__local_fixups__', '__symbols__'].includes(child.name)) continue;
+    if (findChild(child, '__overlay__') === undefined) {
+      add('info', child.name, `"${child.name}" has no __overlay__ and is not applied`);
+      continue;
+    }
+    fragments++;
+    const t = prop(child, 'target');
+    const tp = prop(child, 'target-path');
+    if (t !== undefined) {
+      if (t.value.length !== 4) add('error', 'target', `"${child.name}": target is ${t.value.length} bytes, not 4`);
+    } else if (tp === undefined) add('error', 'target', `"${child.name}" has neither target nor target-path`);
+    else if (tp.value.length === 0 || tp.value.indexOf(0) !== tp.value.length - 1) add('error', 'target-path', `"${child.name}": target-path is not one string`);
+  }
+  if (fragments === 0) add('warning', 'fragment', 'the overlay has no fragment with an __overlay__');
+  for (const n of walk(root)) {
+    for (const name of ['phandle', 'linux,phandle']) {
+      const p = prop(n, name);
+      if (p !== undefined && p.value.length !== 4) add('error', name, `"${n.name}": ${name} is ${p.value.length} bytes, not 4`);
+    }
+  }
+  const fixups = findChild(root, '__fixups__');
+  const fixedUp = new Set<string>();
+  for (const f of fixups?.properties ?? []) {
+    const v = f.value;
+    if (v.length === 0 || v[v.length - 1] !== 0) {
+      add('error', '__fixups__', `"${f.name}" is not a list of strings`);
+      continue;
+    }
+    for (const text of utf8.decode(v.subarray(0, v.length - 1)).split('\0')) {
+      const m = /^([^:]*):([^:]+):([0-9]+)$/.exec(text);
+      if (m === null || m[1] === undefined || m[2] === undefined || m[3] === undefined) {
+        add('error', '__fixups__', `"${f.name}": "${text}" is not path:property:offset`);
+        continue;
+      }
+      const node = resolveTreePath(root, m[1]);
+      const p = node === undefined ? undefined : prop(node, m[2]);
+      if (node === undefined) add('error', '__fixups__', `"${f.name}": no node "${m[1]}" in the overlay`);
+      else if (p === undefined) add('error', '__fixups__', `"${f.name}": "${m[1]}" has no property "${m[2]}"`);
+      else if (Number(m[3]) + 4 > p.value.length) add('error', '__fixups__', `"${f.name}": offset ${m[3]} is past "${m[2]}" of "${m[1]}"`);
+      fixedUp.add(`${m[1]}:${m[2]}:${m[3]}`);
+    }
+  }
+  for (const child of root.children) {
+    const t = prop(child, 'target');
+    if (t !== undefined && t.value.length === 4 && u32(t.value) === 0xffffffff && !fixedUp.has(`/${child.name}:target:0`)) {
+      add('error', 'target', `"${child.name}": target is unresolved (0xffffffff) and no __fixups__ entry resolves it`);
+    }
+  }
+  const local = findChild(root, '__local_fixups__');
+  const checkLocal = (tree: FdtNode, fix: FdtNode, path: string, depth: number): void => {
+    if (depth > 1024) return;
+    for (const f of fix.properties) {
+      const p = prop(tree, f.name);
+      if (f.value.length % 4 !== 0) add('error', '__local_fixups__', `${path}: "${f.name}" is not a list of cells`);
+      else if (p === undefined) add('error', '__local_fixups__', `${path} has no property "${f.name}"`);
+      else for (let i = 0; i < f.value.length; i += 4) {
+        const at = u32(f.value, i);
+        if (at + 4 > p.value.length) add('error', '__local_fixups__', `${path}: offset ${at} is past "${f.name}"`);
+      }
+    }
+    for (const c of fix.children) {
+      const t = findChild(tree, c.name);
+      if (t === undefined) add('error', '__local_fixups__', `${path} has no subnode "${c.name}"`);
+      else checkLocal(t, c, `${path === '/' ? '' : path}/${c.name}`, depth + 1);
+    }
+  };
+  if (local !== undefined) checkLocal(root, local, '/', 0);
+  for (const sym of findChild(root, '__symbols__')?.properties ?? []) {
+    const v = sym.value;
+    if (v.length < 2 || v.indexOf(0) !== v.length - 1 || v[0] !== 0x2f) add('error', '__symbols__', `symbol "${sym.name}" is not an absolute path`);
+  }
+  if (base !== undefined && !problems.some((p) => p.severity === 'error')) {
+    try {
+      applyOverlay(decodeFdt(base), ov);
+    } catch (e) {
+      if (!(e instanceof BootprotoError)) throw e;
+      const p: Problem = { severity: 'error', code: e.code, format: 'fdt', structure: e.structure, offset: e.offset, message: e.reason };
+      if (e.field !== undefined) p.field = e.field;
+      problems.push(p);
+    }
+  }
+  return problems;
 }

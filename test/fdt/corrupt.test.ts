@@ -15,7 +15,9 @@ import {
   FDT_PROP,
   FdtWriter,
   addNode,
+  applyOverlayBlob,
   cellsValue,
+  validateOverlay,
   createFdtTree,
   decodeFdt,
   dts,
@@ -233,11 +235,14 @@ describe('property tests', () => {
 });
 
 describe('mutation pass', () => {
-  const seeds = [fixture('features.dtb'), fixture('features-v2.dtb'), good];
+  const seeds = [fixture('features.dtb'), fixture('features-v2.dtb'), good, fixture('overlay.dtb'), fixture('overlay2.dtb')];
+  const overlayBase = fixture('overlay-base.dtb');
   function exercise(bytes: Uint8Array): void {
     const problems = validateFdt(bytes);
     expect(Array.isArray(problems)).toBe(true);
+    expect(Array.isArray(validateOverlay(bytes, overlayBase))).toBe(true);
     for (const fn of [
+      () => applyOverlayBlob(overlayBase, bytes),
       () => decodeFdt(bytes),
       () => dts(bytes),
       () => {

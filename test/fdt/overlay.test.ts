@@ -7,6 +7,7 @@ import {
   decodeFdt,
   findNode,
   setProperty,
+  stringListValue,
   stringValue,
   validateOverlay,
   encodeFdt,
@@ -129,7 +130,27 @@ describe('overlays, as fdtoverlay applies them', () => {
       expect(fn, what).toThrow(BootprotoError);
       expect(fn, what).toThrow(message);
     }
-    expect(validateOverlay(encodeFdt(noSymbols), fixture('overlay.dtb'))).toMatchObject([{ severity: 'error', structure: 'overlay' }]);
-    expect(validateOverlay(fixture('overlay-base.dtb'), fixture('overlay.dtb'))).toEqual([]);
+    expect(validateOverlay(fixture('overlay.dtb'), encodeFdt(noSymbols))).toMatchObject([{ severity: 'error', structure: 'overlay' }]);
+    expect(validateOverlay(fixture('overlay.dtb'), fixture('overlay-base.dtb'))).toEqual([]);
+    expect(validateOverlay(fixture('overlay2.dtb'), fixture('overlay-base.dtb')).map((p) => p.severity)).toEqual(['info']);
+  });
+
+  it('lists every problem of a broken overlay at once', () => {
+    const o = structuredClone(ov1);
+    setProperty(findNode(o, '/__fixups__')!, 'intc', stringListValue(['/fragment@0/__overlay__/newdev@2200:interrupt-parent:4', '/nowhere:x:0', 'junk']));
+    setProperty(findNode(o, '/__local_fixups__/fragment@0/__overlay__/newdev@2200')!, 'nope', cellsValue([0]));
+    setProperty(findNode(o, '/__symbols__')!, 'bad', stringValue('relative'));
+    findNode(o, '/fragment@0')!.properties = [];
+    const messages = validateOverlay(encodeFdt(o), fixture('overlay-base.dtb')).map((p) => p.message);
+    expect(messages).toEqual([
+      '"fragment@0" has neither target nor target-path',
+      '"bus": "/fragment@0" has no property "target"',
+      '"intc": offset 4 is past "interrupt-parent" of "/fragment@0/__overlay__/newdev@2200"',
+      '"intc": no node "/nowhere" in the overlay',
+      '"intc": "junk" is not path:property:offset',
+      '/fragment@0/__overlay__/newdev@2200 has no property "nope"',
+      'symbol "bad" is not an absolute path',
+    ]);
+    expect(validateOverlay(new Uint8Array(10))[0]).toMatchObject({ severity: 'error', code: 'TRUNCATED' });
   });
 });
