@@ -68,7 +68,6 @@ class Collector {
 }
 
 const isPow2 = (x: number): boolean => x > 0 && (x & (x - 1)) === 0;
-const alignUp = (x: number, a: number): number => (a > 0 ? Math.ceil(x / a) * a : x);
 
 /** What {@link validatePeImage} checks beyond the headers. */
 export interface ValidateOptions {
@@ -149,8 +148,9 @@ function checkSections(c: Collector, im: PeImage): void {
     if (s.virtualAddress < prevVa) c.add('warning', 'SECTION_ORDER', S, 'VirtualAddress', at + 12, `${label}: RVAs are not ascending`);
     prevVa = s.virtualAddress;
     if ((s.characteristics & IMAGE_SCN_MEM_WRITE) !== 0 && (s.characteristics & IMAGE_SCN_MEM_EXECUTE) !== 0) c.add('warning', 'WRITE_EXECUTE', S, 'Characteristics', at + 36, `${label} is both writable and executable`);
-    const vsize = Math.max(s.virtualSize, bss ? 0 : s.sizeOfRawData);
-    imageEnd = Math.max(imageEnd, s.virtualAddress + alignUp(vsize, isPow2(sa) ? sa : 1));
+    // The end in memory, unaligned: rounding SizeOfImage up to SectionAlignment is a separate
+    // (warning) rule, which gnu-efi's hand-written aarch64 headers break (SizeOfImage = _edata).
+    imageEnd = Math.max(imageEnd, s.virtualAddress + (s.virtualSize !== 0 ? s.virtualSize : bss ? 0 : s.sizeOfRawData));
   }
   if (oh.sizeOfImage < imageEnd) c.add('error', 'SIZE_OF_IMAGE', im.pe32Plus ? 'IMAGE_OPTIONAL_HEADER64' : 'IMAGE_OPTIONAL_HEADER32', 'SizeOfImage', im.optionalHeaderOffset + 56, `SizeOfImage 0x${oh.sizeOfImage.toString(16)} is smaller than the end of the last section (0x${imageEnd.toString(16)})`);
   // Overlaps, in memory and in the file (sorted sweeps: n log n, no n² on hostile tables).

@@ -32,6 +32,7 @@ import {
   decodeBaseRelocations,
   decodeCertificates,
   decodeLinuxCompat,
+  decodeLinuxImageHeader,
   decodePeImage,
   decodeSbat,
   decodeUki,
@@ -57,6 +58,30 @@ interface PefileView {
   generateChecksum: number;
 }
 let pefile: Record<string, PefileView> = {};
+
+const ARM64_APT = (dir: string): string[] => [
+  '-o', 'APT::Architecture=arm64', '-o', 'APT::Architectures::=arm64',
+  '-o', `Dir::State::Lists=${dir}/lists`, '-o', `Dir::Cache=${dir}/cache`, '-o', 'Dir::State::status=/dev/null',
+];
+
+/** Downloads arm64 packages into `.cache/pecoff/arm64` and unpacks them into `.cache/pecoff/arm64/x`. */
+async function downloadArm64(): Promise<void> {
+  const dir = path.join(cache, 'arm64');
+  for (const d of ['lists/partial', 'cache/archives/partial', 'x']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  const opts = ARM64_APT(dir);
+  if (!fs.readdirSync(dir).some((f) => f.startsWith('linux-image-') && f.endsWith('.deb'))) {
+    await runOk('apt-get', [...opts, 'update'], { timeoutMs: 600_000 });
+    const deps = await runOk('apt-cache', [...opts, 'depends', 'linux-image-arm64']);
+    const kpkg = /Depends: (linux-image-[0-9][^\s]*-arm64)\s/.exec(deps.stdout)?.[1] ?? '';
+    expect(kpkg).not.toBe('');
+    await runOk('apt-get', [...opts, 'download', kpkg, 'systemd-boot-efi'], { cwd: dir, timeoutMs: 600_000 });
+  }
+  for (const deb of fs.readdirSync(dir).filter((f) => f.endsWith('.deb'))) await runOk('dpkg-deb', ['-x', path.join(dir, deb), path.join(dir, 'x')]);
+  const boot = path.join(dir, 'x/boot');
+  images.arm64Kernel = path.join(boot, fs.readdirSync(boot).find((f) => f.startsWith('vmlinuz-')) as string);
+  images.arm64Stub = path.join(dir, 'x/usr/lib/systemd/boot/efi/linuxaa64.efi.stub');
+  images.arm64Sdboot = path.join(dir, 'x/usr/lib/systemd/boot/efi/systemd-bootaa64.efi');
+}
 
 async function download(pkg: string): Promise<string> {
   let deb = fs.readdirSync(cache).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
@@ -111,6 +136,10 @@ beforeAll(async () => {
     cmdline: 'console=ttyS0 root=/dev/vda1 quiet',
     osrel: 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n',
   }));
+  // arm64: the kernel, systemd's stub and boot manager, and a UKI of them made by bootproto.
+  await downloadArm64();
+  images.arm64Uki = path.join(tmp, 'uki-arm64.efi');
+  fs.writeFileSync(images.arm64Uki, buildUki({ stub: read(images.arm64Stub as string), linux: read(images.arm64Kernel as string), cmdline: 'console=ttyAMA0', osrel: 'ID=debian\n' }));
   // A signed copy of the stub.
   await runOk('openssl', ['req', '-new', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=bootproto throwaway/', '-keyout', `${tmp}/key.pem`, '-out', `${tmp}/cert.pem`]);
   images.stubSigned = path.join(tmp, 'stub-signed.efi');
@@ -133,7 +162,7 @@ function compare(layout: Layout, ours: Record<string, unknown>, theirs: Record<s
   }
 }
 
-const NAMES = ['vmlinuz', 'stub', 'sdboot', 'shimSigned', 'shim', 'mm', 'grubMonolithic', 'grub', 'uki', 'ukiOurs', 'stubSigned'];
+const NAMES = ['vmlinuz', 'stub', 'sdboot', 'shimSigned', 'shim', 'mm', 'grubMonolithic', 'grub', 'uki', 'ukiOurs', 'stubSigned', 'arm64Kernel', 'arm64Stub', 'arm64Sdboot', 'arm64Uki'];
 
 describe.each(NAMES)('%s', (name) => {
   let bytes: Uint8Array;
@@ -175,7 +204,7 @@ describe.each(NAMES)('%s', (name) => {
     expect(ours).toEqual(p.relocations);
   });
 
-  it('has the sections objdump -h lists (long names resolved, as objdump resolves them)', async () => {
+  it.skipIf(name.startsWith('arm64'))('has the sections objdump -h lists (long names resolved, as objdump resolves them)', async () => {
     const out = (await runOk('objdump', ['-h', images[name] as string])).stdout;
     const rows = [...out.matchAll(/^\s*(\d+)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)/gm)].map((m) => [m[2], parseInt(m[4] as string, 16), parseInt(m[5] as string, 16)]);
     const base = BigInt(image.optionalHeader.imageBase);
@@ -218,6 +247,24 @@ describe('certificates', () => {
 });
 
 describe('EFI and Linux specifics', () => {
+  it('the arm64 kernel is an Image whose header is also the MS-DOS header, signed, with the PE header at res5', () => {
+    const bytes = read(images.arm64Kernel as string);
+    const h = decodeLinuxImageHeader(bytes);
+    expect(h?.arch).toBe('arm64');
+    expect(h?.efiStub).toBe(true);
+    const im = decodePeImage(bytes);
+    if (h?.arch === 'arm64') {
+      expect(h.header.res5).toBe(im.peOffset);
+      expect(h.header.imageSize).toBeGreaterThan(BigInt(bytes.length) / 2n);
+    }
+    expect(im.fileHeader.machine).toBe(0xaa64);
+    expect(decodeCertificates(im).length).toBeGreaterThan(0);
+  });
+  it('the arm64 UKI holds the arm64 kernel whole', () => {
+    const u = decodeUki(decodePeImage(read(images.arm64Uki as string)));
+    expect(Buffer.compare(Buffer.from(u.linux as Uint8Array), fs.readFileSync(images.arm64Kernel as string))).toBe(0);
+    expect(u.cmdline).toBe('console=ttyAMA0');
+  });
   it('the kernel\'s .compat names its ia32 entry point, inside .text', () => {
     const im = decodePeImage(read(images.vmlinuz as string));
     const e = decodeLinuxCompat(im);
