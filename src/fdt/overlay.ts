@@ -221,6 +221,14 @@ function applyNode(target: FdtNode, node: FdtNode, depth: number): void {
   }
 }
 
+const OVERLAY_SLASH = encoder.encode('/__overlay__/');
+
+function startsWithBytes(a: Uint8Array, prefix: Uint8Array): boolean {
+  if (a.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (a[i] !== prefix[i]) return false;
+  return true;
+}
+
 function updateSymbols(base: FdtNode, overlay: FdtNode): void {
   const ovSym = findChild(overlay, '__symbols__');
   if (ovSym === undefined) return;
@@ -230,25 +238,33 @@ function updateSymbols(base: FdtNode, overlay: FdtNode): void {
     base.children.unshift(rootSym);
   }
   for (const s of ovSym.properties) {
+    // Worked on as bytes, so that a path that is not UTF-8 is copied exactly.
     const v = s.value;
     if (v.length < 1 || v.indexOf(0) !== v.length - 1) fail('FDT_ERR_BADVALUE', '__symbols__', `symbol "${s.name}" is not one string`);
-    const path = utf8.decode(v.subarray(0, v.length - 1));
-    if (!path.startsWith('/')) fail('FDT_ERR_BADVALUE', '__symbols__', `symbol "${s.name}" is not an absolute path`);
-    const slash = path.indexOf('/', 1);
+    if (v[0] !== 0x2f) fail('FDT_ERR_BADVALUE', '__symbols__', `symbol "${s.name}" is not an absolute path`);
+    const slash = v.indexOf(0x2f, 1);
     if (slash < 0) continue;
-    const fragName = path.slice(1, slash);
-    const after = path.slice(slash);
-    let rel: string;
-    if (after.startsWith('/__overlay__/')) rel = after.slice('/__overlay__/'.length);
-    else if (after === '/__overlay__') rel = '';
+    const after = v.subarray(slash, v.length - 1);
+    let rel: Uint8Array;
+    if (startsWithBytes(after, OVERLAY_SLASH)) rel = after.subarray(OVERLAY_SLASH.length);
+    else if (after.length === OVERLAY_SLASH.length - 1 && startsWithBytes(OVERLAY_SLASH, after)) rel = new Uint8Array(0);
     else continue; // a symbol outside every __overlay__ does not reach the base
+    const fragName = utf8.decode(v.subarray(1, slash));
     const fragment = findChild(overlay, fragName);
     if (fragment === undefined) fail('FDT_ERR_BADOVERLAY', '__symbols__', `symbol "${s.name}": no fragment "${fragName}"`);
     if (findChild(fragment, '__overlay__') === undefined) fail('FDT_ERR_BADOVERLAY', '__symbols__', `fragment "${fragName}" has no __overlay__`);
     const target = targetOf(base, fragment);
-    let prefix = target.path ?? pathOf(base, target.node) ?? '/';
-    if (prefix.length <= 1) prefix = '';
-    setProp(rootSym, s.name, encoder.encode(`${prefix}/${rel}\0`));
+    const tp = prop(fragment, 'target-path')?.value;
+    let prefix =
+      target.path === undefined || tp === undefined
+        ? encoder.encode(pathOf(base, target.node) ?? '/')
+        : tp.subarray(0, tp.indexOf(0) < 0 ? tp.length : tp.indexOf(0));
+    if (prefix.length <= 1) prefix = new Uint8Array(0);
+    const out = new Uint8Array(prefix.length + 1 + rel.length + 1);
+    out.set(prefix);
+    out[prefix.length] = 0x2f;
+    out.set(rel, prefix.length + 1);
+    setProp(rootSym, s.name, out);
   }
 }
 
