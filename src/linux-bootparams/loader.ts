@@ -505,6 +505,14 @@ export interface LoaderCheck {
   setupData?: SetupDataNode[];
 }
 
+/**
+ * Fields a loader must leave as the image has them but that no kernel reads
+ * once a loader has run (a change is reported as a warning,
+ * `INERT_FIELD_CHANGED`, not an error). GRUB 2.06's 32-bit `linux` loader, for
+ * one, leaves `boot_flag` 0 in the zero page it builds.
+ */
+export const INERT_FIELDS: ReadonlySet<SetupHeaderKey> = new Set<SetupHeaderKey>(['bootFlag', 'ramSize', 'startSysSeg', 'bootsectKludge']);
+
 /** Decides whether a loader may change `key` from `before` to `after` for protocol `version`. */
 function judge(key: SetupHeaderKey, before: number | bigint, after: number | bigint, version: number, end: number, kernelRan: boolean): { allowed: boolean; reason: string } {
   if (!hasField(key, version, end)) return { allowed: false, reason: `protocol ${version >> 8}.${version & 0xff} has no ${specNameOf(key)}: a loader must not write it` };
@@ -580,7 +588,16 @@ export function checkLoaderResult(image: Uint8Array, captured: Uint8Array, optio
     const beyond = SETUP_HEADER_OFFSET + f.offset >= end;
     const verdict = beyond ? { allowed: false, reason: `beyond the header's end (0x${end.toString(16)}): a loader must not write it` } : judge(key, x, y, version, end, options.kernelRan ?? false);
     result.changes.push({ field: specNameOf(key), offset: SETUP_HEADER_OFFSET + f.offset, before: x, after: y, ...verdict });
-    if (!verdict.allowed) add('error', 'DISALLOWED_CHANGE', specNameOf(key), `${specNameOf(key)} changed from 0x${x.toString(16)} to 0x${y.toString(16)}: ${verdict.reason}`, SETUP_HEADER_OFFSET + f.offset);
+    if (!verdict.allowed) {
+      const inert = !beyond && INERT_FIELDS.has(key);
+      add(
+        inert ? 'warning' : 'error',
+        inert ? 'INERT_FIELD_CHANGED' : 'DISALLOWED_CHANGE',
+        specNameOf(key),
+        `${specNameOf(key)} changed from 0x${x.toString(16)} to 0x${y.toString(16)}: ${verdict.reason}${inert ? ' (the kernel does not read it once a loader has run)' : ''}`,
+        SETUP_HEADER_OFFSET + f.offset,
+      );
+    }
   }
   const after = b as unknown as SetupHeader & Record<string, number | bigint>;
   if ((after.typeOfLoader ?? 0) === 0) add('error', 'NO_LOADER_ID', 'type_of_loader', 'type_of_loader is 0 (reserved for pre-2.00 loaders): a loader must write its id or 0xFF', SETUP_HEADER_OFFSET + SETUP_HEADER.fields.typeOfLoader.offset);

@@ -48,7 +48,8 @@ describe('QEMU -kernel (pc, 128M), as dumped by our guest', () => {
 
   it('put one SETUP_DTB node after the kernel holding the -dtb file', () => {
     const nodes = walkSetupData(memory, decodeSetupHeader(real).setupData ?? 0n);
-    expect(nodes.map((n) => [n.paddr, n.typeName, n.len])).toEqual([[0x100600n, 'SETUP_DTB', dtb.length]]);
+    // Right after the protected-mode part, which QEMU loads at 0x100000 (the real-mode part is 8 sectors).
+    expect(nodes.map((n) => [n.paddr, n.typeName, n.len])).toEqual([[0x100000n + BigInt(image.length - 8 * 512), 'SETUP_DTB', dtb.length]]);
     expect(nodes[0]?.payload?.kind === 'SETUP_DTB' && nodes[0].payload.fdtMagic).toBe(true);
     expect(nodes[0]?.data).toEqual(dtb);
   });

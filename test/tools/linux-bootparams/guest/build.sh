@@ -13,5 +13,9 @@ CFLAGS=(
 )
 as --32 -o "$out/head.o" "$here/head.s"
 gcc "${CFLAGS[@]}" -c -o "$out/dump.o" "$here/dump.c"
-ld -m elf_i386 -nostdlib -T "$here/guest.ld" -o "$out/bzImage" "$out/head.o" "$out/dump.o"
+# The 32-bit entry: the same C, flat 32-bit, its sections renamed into the protected-mode part.
+gcc "${CFLAGS[@]/-m16/-m32}" -DDUMP32 -c -o "$out/dump32.o" "$here/dump.c"
+objcopy --rename-section .text=.text32 --rename-section .rodata=.data32 --rename-section .data=.data32 \
+    --rename-section .bss=.data32 --rename-section .rodata.str1.1=.data32 "$out/dump32.o"
+ld -m elf_i386 -nostdlib -T "$here/guest.ld" -o "$out/bzImage" "$out/head.o" "$out/dump.o" "$out/dump32.o"
 echo "built $out/bzImage"

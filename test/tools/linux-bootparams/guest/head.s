@@ -78,12 +78,20 @@ start_of_setup:
 kernel_version_str:
 	.asciz	"bootproto-test-guest 1.0 (linux-bootparams)"
 
-	# The protected-mode part: never run. It holds a payload (a gzip magic and
-	# a few bytes) and kernel_info, so that the image looks like a bzImage.
-	.section .pm, "a"
+	# The protected-mode part, linked to run at 0x100000 (code32_start): a 32-bit
+	# entry for loaders that use the 32-bit boot protocol, a payload (a gzip
+	# magic and a few bytes) and kernel_info, so that the image looks like a bzImage.
+	.section .pm, "ax"
+	.code32
 	.globl pm_start
 pm_start:
-	.long	0xdeadbeef
+	cli
+	cld
+	movl	$pm_stack_top, %esp
+	pushl	%esi
+	call	dump32_main
+1:	hlt
+	jmp	1b
 payload:
 	.byte	0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0
 payload_end:
@@ -95,5 +103,7 @@ kernel_info:
 	.long	0x80000009				# setup_type_max
 kernel_info_var:
 kernel_info_end:
-	.balign	512
-	.fill	1024, 1, 0
+	.balign	16
+pm_stack:
+	.fill	4096, 1, 0
+pm_stack_top:
