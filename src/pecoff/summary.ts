@@ -22,7 +22,7 @@ import { decodeBaseRelocations, decodeCertificates, decodeDebugDirectory, type C
 import { decodeLinuxCompat, decodeLinuxImageHeader, decodeSbat, decodeUki, type LinuxImageHeader, type LinuxPeCompatEntry, type SbatRecord } from './efi.js';
 import type { ImageDosHeader, ImageFileHeader, ImageOptionalHeader32, ImageOptionalHeader64 } from './headers.js';
 import { decodePeImage, type DataDirectory } from './image.js';
-import { validatePeImage } from './validate.js';
+import { validatePeImage, validateUki } from './validate.js';
 
 /** A section as the summary shows it. */
 export interface PeSectionSummary {
@@ -123,7 +123,7 @@ export interface PeSummary {
         sizes: Record<string, number>;
       }
     | undefined;
-  /** Every problem (see {@link validatePeImage}). */
+  /** Every problem (see {@link validatePeImage}, and {@link validateUki} for a UKI). */
   problems: Problem[];
 }
 
@@ -146,6 +146,7 @@ function guard<T>(problems: Problem[], fallback: T, run: () => T): T {
 export function summarizePeImage(bytes: Uint8Array): PeSummary {
   const im = decodePeImage(bytes);
   const problems = validatePeImage(im);
+  if (im.sections.some((s) => s.resolvedName === '.linux')) problems.push(...validateUki(im));
   const oh = im.optionalHeader;
   const certs = guard(problems, [], () => decodeCertificates(im));
   const relocs = guard(problems, [], () => decodeBaseRelocations(im));

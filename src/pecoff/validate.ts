@@ -48,7 +48,8 @@ import {
 } from './constants.js';
 import { decodeBaseRelocations, decodeCertificates, decodeDebugDirectory } from './directories.js';
 import { IMAGE_SECTION_HEADER } from './headers.js';
-import { decodePeImage, type PeImage } from './image.js';
+import { UKI_SECTIONS } from './efi.js';
+import { decodePeImage, detectPeImage, sectionContents, type PeImage } from './image.js';
 
 class Collector {
   readonly problems: Problem[] = [];
@@ -205,4 +206,65 @@ function checkChecksum(c: Collector, im: PeImage): void {
   }
   const actual = peChecksum(im);
   if (actual !== stored) c.add('warning', 'CHECKSUM_MISMATCH', ohName, 'CheckSum', im.checksumOffset, `CheckSum 0x${stored.toString(16)}, the file sums to 0x${actual.toString(16)}`);
+}
+
+/** UKI sections that may appear more than once (multi-profile UKIs and devicetree sets). */
+const UKI_REPEATABLE = new Set(['.profile', '.dtbauto', '.hwids']);
+
+/**
+ * Checks the layout rules systemd's stub and ukify follow for a unified
+ * kernel image, on top of {@link validatePeImage}'s:
+ * - `UKI_NO_LINUX` (error): no `.linux` section;
+ * - `UKI_LINUX_NOT_PE` (error): `.linux` is not a PE image (the stub starts the kernel
+ *   through its EFI stub);
+ * - `UKI_LINUX_NOT_LAST` (warning): a section lies above `.linux` in memory (ukify puts
+ *   the kernel last, where the stub may give it room);
+ * - `UKI_DUPLICATE_SECTION` (warning): a UKI section other than `.profile`, `.dtbauto`,
+ *   `.hwids` appears twice before any `.profile` (the stub reads the first);
+ * - `UKI_EMPTY_SECTION` (warning): a UKI section with no contents;
+ * - `UKI_TEXT_NOT_UTF8` (warning): `.cmdline`, `.osrel` or `.uname` is not UTF-8.
+ * Never throws on bad input.
+ */
+export function validateUki(input: Uint8Array | PeImage): Problem[] {
+  const c = new Collector();
+  let image: PeImage;
+  if (input instanceof Uint8Array) {
+    try {
+      image = decodePeImage(input);
+    } catch (e) {
+      if (e instanceof BootprotoError) return [problemFromError(e)];
+      throw e;
+    }
+  } else image = input;
+  const S = 'IMAGE_SECTION_HEADER';
+  const linux = image.sections.find((s) => s.resolvedName === '.linux');
+  if (linux === undefined) {
+    c.add('error', 'UKI_NO_LINUX', S, 'Name', image.sectionTableOffset, 'no .linux section: not a unified kernel image');
+    return c.problems;
+  }
+  const kernel = sectionContents(linux);
+  if (!detectPeImage(kernel)) c.add('error', 'UKI_LINUX_NOT_PE', S, 'Name', linux.headerOffset, '.linux does not hold a PE image');
+  for (const s of image.sections) {
+    if (s !== linux && s.virtualAddress > linux.virtualAddress) c.add('warning', 'UKI_LINUX_NOT_LAST', S, 'VirtualAddress', s.headerOffset + 12, `${s.resolvedName} lies above .linux in memory`);
+  }
+  const known = new Set<string>(UKI_SECTIONS);
+  const seen = new Set<string>();
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  for (const s of image.sections) {
+    const n = s.resolvedName;
+    if (n === '.profile') break;
+    if (!known.has(n)) continue;
+    if (seen.has(n) && !UKI_REPEATABLE.has(n)) c.add('warning', 'UKI_DUPLICATE_SECTION', S, 'Name', s.headerOffset, `${n} appears more than once; the stub reads the first`);
+    seen.add(n);
+    const data = sectionContents(s);
+    if (data.length === 0) c.add('warning', 'UKI_EMPTY_SECTION', S, 'VirtualSize', s.headerOffset + 8, `${n} is empty`);
+    if (n === '.cmdline' || n === '.osrel' || n === '.uname') {
+      try {
+        utf8.decode(data);
+      } catch {
+        c.add('warning', 'UKI_TEXT_NOT_UTF8', S, 'Name', s.headerOffset, `${n} is not UTF-8`);
+      }
+    }
+  }
+  return c.problems;
 }

@@ -25,6 +25,7 @@ import {
   sha256,
   summarizePeImage,
   validatePeImage,
+  validateUki,
   viewPeHeaders,
   type PeImage,
 } from '../../src/pecoff/index.js';
@@ -188,6 +189,7 @@ function everything(b: Uint8Array): void {
   });
   onlyBootprotoErrors(() => viewPeHeaders(b));
   onlyBootprotoErrors(() => summarizePeImage(b));
+  expect(() => validateUki(b)).not.toThrow();
   expect(() => validatePeImage(b)).not.toThrow();
   if (image === undefined) return;
   const i = image;

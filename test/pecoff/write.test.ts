@@ -223,3 +223,19 @@ describe('summarizePeImage', () => {
     expect(s.problems.filter((p) => p.structure === 'WIN_CERTIFICATE' && p.code === 'BAD_VALUE').length).toBe(1);
   });
 });
+
+describe('validateUki', () => {
+  it('accepts the objcopy-made and the built UKI', async () => {
+    const { validateUki } = await import('../../src/pecoff/index.js');
+    expect(validateUki(fixture('uki-objcopy.efi'))).toEqual([]);
+    expect(validateUki(buildUki({ stub: fixture('app64.efi'), linux: fixture('app32.efi'), cmdline: 'x' }))).toEqual([]);
+  });
+  it('names each broken rule', async () => {
+    const { validateUki } = await import('../../src/pecoff/index.js');
+    const codes = (b: Uint8Array): string[] => validateUki(b).map((p) => `${p.severity}:${p.code}`);
+    expect(codes(fixture('app64.efi'))).toEqual(['error:UKI_NO_LINUX']);
+    const notPe = addSections(fixture('app64.efi'), [{ name: '.linux', data: new Uint8Array(100) }, { name: '.cmdline', data: new Uint8Array([0xff, 0xfe]) }, { name: '.osrel', data: new Uint8Array(0) }, { name: '.osrel', data: new TextEncoder().encode('ID=x') }]);
+    expect(codes(notPe).sort()).toEqual(['error:UKI_LINUX_NOT_PE', 'warning:UKI_DUPLICATE_SECTION', 'warning:UKI_EMPTY_SECTION', 'warning:UKI_LINUX_NOT_LAST', 'warning:UKI_LINUX_NOT_LAST', 'warning:UKI_LINUX_NOT_LAST', 'warning:UKI_TEXT_NOT_UTF8']);
+    expect(() => validateUki(new Uint8Array(10))).not.toThrow();
+  });
+});

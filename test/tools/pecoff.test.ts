@@ -39,6 +39,7 @@ import {
   encodePeHeaders,
   peChecksum,
   validatePeImage,
+  validateUki,
   type PeImage,
 } from '../../src/pecoff/index.js';
 import { REPO_ROOT, makeTempDir, removeTempDir, runOk } from './helpers.js';
@@ -259,6 +260,9 @@ describe('EFI and Linux specifics', () => {
     }
     expect(im.fileHeader.machine).toBe(0xaa64);
     expect(decodeCertificates(im).length).toBeGreaterThan(0);
+  });
+  it('the UKIs keep the stub\'s layout rules (validateUki)', () => {
+    for (const n of ['uki', 'ukiOurs', 'arm64Uki']) expect(validateUki(read(images[n] as string)), n).toEqual([]);
   });
   it('the arm64 UKI holds the arm64 kernel whole', () => {
     const u = decodeUki(decodePeImage(read(images.arm64Uki as string)));
