@@ -32,11 +32,13 @@ function fail(error: LibfdtError, where: string, reason: string): never {
 }
 
 function clone(node: FdtNode): FdtNode {
-  return {
+  const out: FdtNode = {
     name: node.name,
-    properties: node.properties.map((p) => ({ name: p.name, value: p.value.slice() })),
+    properties: node.properties.map((p) => ({ ...p, value: p.value.slice() })),
     children: node.children.map(clone),
   };
+  if (node.nameBytes !== undefined) out.nameBytes = node.nameBytes;
+  return out;
 }
 
 function prop(node: FdtNode, name: string): FdtProperty | undefined {
@@ -210,11 +212,17 @@ function setProp(node: FdtNode, name: string, value: Uint8Array): void {
 
 function applyNode(target: FdtNode, node: FdtNode, depth: number): void {
   if (depth > 1024) fail('FDT_ERR_BADOVERLAY', '__overlay__', 'nesting deeper than 1024');
-  for (const p of node.properties) setProp(target, p.name, p.value);
+  for (const p of node.properties) {
+    setProp(target, p.name, p.value);
+    if (p.nameBytes !== undefined) {
+      const q = prop(target, p.name);
+      if (q !== undefined) q.nameBytes = p.nameBytes;
+    }
+  }
   for (const c of node.children) {
     let t = target.children.find((x) => nodeNameMatches(x.name, c.name));
     if (t === undefined) {
-      t = { name: c.name, properties: [], children: [] };
+      t = c.nameBytes === undefined ? { name: c.name, properties: [], children: [] } : { name: c.name, nameBytes: c.nameBytes, properties: [], children: [] };
       target.children.unshift(t);
     }
     applyNode(t, c, depth + 1);

@@ -21,11 +21,32 @@ import {
 } from './header.js';
 
 const encoder = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const looseUtf8 = new TextDecoder('utf-8');
+
+/** A name as text, with its bytes kept when they are not valid UTF-8. */
+function nameOf(raw: Uint8Array): { name: string; nameBytes?: Uint8Array } {
+  try {
+    return { name: strictUtf8.decode(raw) };
+  } catch {
+    return { name: looseUtf8.decode(raw), nameBytes: raw.slice() };
+  }
+}
+
+function nameBytesOf(x: { name: string; nameBytes?: Uint8Array }): Uint8Array {
+  return x.nameBytes ?? encoder.encode(x.name);
+}
 
 /** A property: its name and its value bytes. */
 export interface FdtProperty {
   /** The property's name. */
   name: string;
+  /**
+   * The name's bytes, present only when they are not valid UTF-8 (so that
+   * `name` cannot give them back): the encoder writes these instead of
+   * `name`. Delete it when renaming such a property.
+   */
+  nameBytes?: Uint8Array;
   /** Its value bytes (see the value helpers: `cellsValue`, `stringValue`, `readCells`, …). */
   value: Uint8Array;
 }
@@ -34,6 +55,8 @@ export interface FdtProperty {
 export interface FdtNode {
   /** The name with its unit address (`cpu@0`), `""` for the root. */
   name: string;
+  /** The name's bytes, present only when they are not valid UTF-8 (see {@link FdtProperty.nameBytes}). */
+  nameBytes?: Uint8Array;
   /** Its properties, in order. */
   properties: FdtProperty[];
   /** Its subnodes, in order. */
@@ -69,14 +92,14 @@ export function decodeFdt(bytes: Uint8Array, options?: FdtCursorOptions): FdtTre
   const c = new FdtCursor(bytes, options);
   const g = c.geometry;
   const stack: FdtNode[] = [];
-  const names = new Map<number, string>(); // property names repeat: decode each nameoff once
+  const names = new Map<number, { name: string; nameBytes?: Uint8Array }>(); // names repeat: decode each nameoff once
   // One copy of the structure block; each value is a view into it (one
   // allocation instead of one per property; the views do not overlap).
   const values = bytes.slice(g.structOffset, g.structEnd);
   let root: FdtNode | undefined;
   for (let t = c.next(); t !== FDT_END; t = c.next()) {
     if (t === FDT_BEGIN_NODE) {
-      const node: FdtNode = { name: c.name(), properties: [], children: [] };
+      const node: FdtNode = { ...nameOf(bytes.subarray(c.nameStart, c.nameStart + c.nameLength)), properties: [], children: [] };
       const parent = stack[stack.length - 1];
       if (parent === undefined) root = node;
       else parent.children.push(node);
@@ -88,11 +111,12 @@ export function decodeFdt(bytes: Uint8Array, options?: FdtCursorOptions): FdtTre
       if (node === undefined) bad('a property outside every node cannot be held in a tree', g.structOffset + c.offset);
       let name = names.get(c.nameoff);
       if (name === undefined) {
-        name = c.name();
+        name = nameOf(bytes.subarray(c.nameStart, c.nameStart + c.nameLength));
         names.set(c.nameoff, name);
       }
       const from = c.valueStart - g.structOffset;
-      node.properties.push({ name, value: values.subarray(from, from + c.valueLength) });
+      const value = values.subarray(from, from + c.valueLength);
+      node.properties.push(name.nameBytes === undefined ? { name: name.name, value } : { name: name.name, nameBytes: name.nameBytes.slice(), value });
     }
   }
   if (root === undefined) bad('the structure block holds no root node', g.structOffset, 'NOT_FOUND');
@@ -184,12 +208,12 @@ export function encodeFdt(tree: FdtTree, options: EncodeFdtOptions = {}): Uint8A
     }
     if (seen.has(node)) bad(`node "${node.name}" appears twice in the tree`);
     seen.add(node);
-    const name = encoder.encode(node.name);
+    const name = nameBytesOf(node);
     if (name.includes(0)) bad(`node name "${node.name}" holds a NUL`);
     nodeNames.push(name);
     structSize += 4 + align4(name.length + 1);
     for (const p of node.properties) {
-      const pn = encoder.encode(p.name);
+      const pn = nameBytesOf(p);
       if (pn.includes(0)) bad(`property name "${p.name}" holds a NUL`);
       nameoffs.push(strings.offsetOf(pn));
       structSize += 12 + align4(p.value.length);

@@ -303,6 +303,45 @@ describe('mutation pass', () => {
   });
 });
 
+describe('names that are not UTF-8', () => {
+  it('come back byte for byte', () => {
+    const blob = assemble([B, '', P, 4, 0, 1, B, new Uint8Array([0x6e, 0xff, 0x31]), P, 0, 2, E, E, END], 'a\0b\xffb\0');
+    // 'b\xffb' is written by TextEncoder as UTF-8 (c3 bf): patch the raw byte in.
+    const raw = blob.slice();
+    const strings = new DataView(raw.buffer).getUint32(12);
+    raw.set([0x61, 0, 0x62, 0xff, 0x62, 0], strings);
+    const fixed = new Uint8Array(raw.subarray(0, strings + 6));
+    const dv = new DataView(fixed.buffer);
+    dv.setUint32(4, fixed.length);
+    dv.setUint32(32, 6);
+    expect(errors(fixed)).toEqual([]);
+    const tree = decodeFdt(fixed);
+    expect(tree.root.children[0]?.nameBytes).toEqual(new Uint8Array([0x6e, 0xff, 0x31]));
+    expect(tree.root.children[0]?.properties[0]?.nameBytes).toEqual(new Uint8Array([0x62, 0xff, 0x62]));
+    expect(encodeFdt(tree)).toEqual(fixed);
+  });
+
+  it('any blob that decodes encodes to a fixed point', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (flips) => {
+        const b = fixture('features.dtb');
+        for (const [at, v] of flips) b[at % b.length] = v;
+        let tree;
+        try {
+          tree = decodeFdt(b);
+        } catch (e) {
+          if (e instanceof BootprotoError) return;
+          throw e;
+        }
+        const once = encodeFdt(tree);
+        expect(encodeFdt(decodeFdt(once))).toEqual(once);
+        expect(decodeFdt(once)).toEqual({ ...tree, version: 17, lastCompVersion: 16 });
+      }),
+      { seed: SEED, numRuns: 400 },
+    );
+  });
+});
+
 describe('strings', () => {
   it('keeps names that are not UTF-8 readable', () => {
     const tree = createFdtTree();
