@@ -262,7 +262,9 @@ describe('EFI and Linux specifics', () => {
     expect(decodeCertificates(im).length).toBeGreaterThan(0);
   });
   it('the UKIs keep the stub\'s layout rules (validateUki)', () => {
-    for (const n of ['uki', 'ukiOurs', 'arm64Uki']) expect(validateUki(read(images[n] as string)), n).toEqual([]);
+    for (const n of ['ukiOurs', 'arm64Uki']) expect(validateUki(read(images[n] as string)), n).toEqual([]);
+    // The objcopy recipe here (as older guides give it) puts .initrd above .linux: allowed, but not ukify's layout.
+    expect(validateUki(read(images.uki as string)).map((p) => `${p.severity}:${p.code}:${p.message}`)).toEqual(['warning:UKI_LINUX_NOT_LAST:.initrd lies above .linux in memory']);
   });
   it('the arm64 UKI holds the arm64 kernel whole', () => {
     const u = decodeUki(decodePeImage(read(images.arm64Uki as string)));
