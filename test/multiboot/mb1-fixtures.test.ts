@@ -178,9 +178,9 @@ describe('GRUB 2.06 (BIOS) booting the same ELF kernel with multiboot/module', (
   const h = decodeMb1Handoff(memory, dump.ebx);
   const [shdrLE] = ELF32_SHDR;
 
-  it('GRUB writes the whole 116-byte structure: ELF sections, VBE and framebuffer besides QEMU\'s fields', () => {
+  it('GRUB writes the whole structure: ELF sections, VBE and framebuffer besides QEMU\'s fields', () => {
     expect(dump.eax).toBe(MULTIBOOT_BOOTLOADER_MAGIC);
-    expect(regionOf(dump, 'info').bytes.length).toBe(116);
+    expect(regionOf(dump, 'info').bytes.length).toBe(120); // the kernel dumps 4 bytes past the specification's 116
     expect(h.info.flags).toBe(
       MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_BOOTDEV | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MODS | MULTIBOOT_INFO_ELF_SHDR |
         MULTIBOOT_INFO_MEM_MAP | MULTIBOOT_INFO_BOOT_LOADER_NAME | MULTIBOOT_INFO_VBE_INFO | MULTIBOOT_INFO_FRAMEBUFFER_INFO,
@@ -220,7 +220,46 @@ describe('GRUB 2.06 (BIOS) booting the same ELF kernel with multiboot/module', (
   });
 
   it('decode → encode gives the same 116 bytes', () => {
-    const bytes = regionOf(dump, 'info').bytes;
+    const bytes = regionOf(dump, 'info').bytes.subarray(0, 116);
     expect(encodeMb1Info(decodeMb1Info(bytes))).toEqual(bytes);
+  });
+});
+
+describe('GRUB 2.06, Multiboot 1 header asking for a 1024x768x32 linear framebuffer (flag 2)', () => {
+  const dump = parseMbDump(text('grub-mb1-video-128M.serial.txt'));
+  const memory = createPhysicalMemory(memoryRegions(dump));
+  const rgb = {
+    framebufferRedFieldPosition: 16,
+    framebufferRedMaskSize: 8,
+    framebufferGreenFieldPosition: 8,
+    framebufferGreenMaskSize: 8,
+    framebufferBlueFieldPosition: 0,
+    framebufferBlueMaskSize: 8,
+  };
+
+  it('the header asks for it: flag 2 with the graphics fields and no a.out kludge', () => {
+    // (the kernel file itself is not a fixture; its header is rebuilt here as entry.s writes it)
+    const info = decodeMb1Info(regionOf(dump, 'info').bytes);
+    expect(info.flags & MULTIBOOT_INFO_FRAMEBUFFER_INFO).toBe(MULTIBOOT_INFO_FRAMEBUFFER_INFO);
+    expect(info).toMatchObject({ framebufferWidth: 1024, framebufferHeight: 768, framebufferBpp: 32, framebufferType: 1, framebufferPitch: 4096 });
+  });
+
+  it("GRUB 2.06 puts the RGB fields at 112, not the specification's 110: 'auto' finds them, 110 reads padding", () => {
+    const bytes = regionOf(dump, 'info').bytes;
+    expect([...bytes.subarray(110, 118)]).toEqual([0, 0, 16, 8, 8, 8, 0, 8]);
+    expect(decodeMb1Handoff(memory, dump.ebx).framebuffer).toMatchObject({ type: 1, rgb, colorInfoOffset: 112 });
+    expect(decodeMb1Handoff(memory, dump.ebx, { colorInfoOffset: 110 }).framebuffer?.rgb?.framebufferRedMaskSize).toBe(0);
+    expect(validateMb1Handoff(memory, dump.ebx).map((p) => [p.severity, p.code])).toEqual([
+      ['warning', 'RESERVED_NONZERO'],
+      ['warning', 'COLOR_INFO_AT_112'],
+    ]);
+  });
+
+  it('a structure laid out as the specification says is read at 110 by auto', () => {
+    const out = createPhysicalMemory([], { growable: true });
+    const built = buildMb1Info(out, { framebuffer: { addr: 0xfd000000n, pitch: 4096, width: 1024, height: 768, bpp: 32, type: 1, rgb } }, { info: 0x9000 });
+    const fb = decodeMb1Handoff(out, built.infoPaddr).framebuffer;
+    expect(fb?.rgb).toEqual(rgb);
+    expect(fb?.colorInfoOffset).toBeUndefined();
   });
 });

@@ -128,9 +128,12 @@ describe('GRUB x86_64-efi under OVMF, same grub.cfg (256M)', () => {
   it('GRUB exited boot services and gave the EFI tags: system table, RSDPs, the EFI memory map', () => {
     expect(dump.eax).toBe(MULTIBOOT2_BOOTLOADER_MAGIC);
     expect(info.tags.map((t) => t.kind)).toEqual([
-      'load-base-addr', 'cmdline', 'boot-loader-name', 'module', 'module', 'mmap', 'elf-sections', 'basic-meminfo', 'efi64', 'acpi-old', 'acpi-new', 'efi-mmap',
+      'load-base-addr', 'cmdline', 'boot-loader-name', 'module', 'module', 'mmap', 'elf-sections', 'basic-meminfo', 'framebuffer', 'efi64', 'acpi-old', 'acpi-new', 'efi-mmap',
     ]);
     expect(mb2Tag(info, 'efi-bs')).toBeUndefined();
+    // With a video driver loaded (insmod all_video) GRUB passes OVMF's GOP framebuffer on, as RGB.
+    expect(mb2Tag(info, 'framebuffer')?.framebufferType).toBe(1);
+    expect(mb2Tag(info, 'framebuffer')?.rgb?.framebufferRedMaskSize).toBe(8);
     expect(mb2Tag(info, 'efi64')?.pointer).toBeGreaterThan(0n);
     expect(new TextDecoder().decode(mb2Tag(info, 'acpi-new')?.rsdp.subarray(0, 8))).toBe('RSD PTR ');
   });
@@ -160,5 +163,35 @@ describe('GRUB x86_64-efi under OVMF, same grub.cfg (256M)', () => {
 
   it('decode → encode gives the same bytes', () => {
     expect(encodeMb2Info(decodeMb2Info(infoBytes))).toEqual(infoBytes);
+  });
+});
+
+describe('GRUB, Multiboot 2 header asking for a 1024x768x32 framebuffer (BIOS, VBE)', () => {
+  const dump = parseMbDump(fs.readFileSync(path.join(dir, 'grub-mb2-video-128M.serial.txt'), 'utf8'), 'BOOTPROTO-MB2-DUMP v1');
+  const bytes = regionOf(dump, 'info').bytes;
+  const info = decodeMb2Info(bytes);
+
+  it('the framebuffer tag: colour information at offset 32 (after a u16 reserved), 38 bytes', () => {
+    const fb = mb2Tag(info, 'framebuffer');
+    expect(fb).toMatchObject({ size: 38, framebufferType: 1, framebufferBpp: 32, framebufferWidth: 1024, framebufferHeight: 768, framebufferPitch: 4096, reserved: 0 });
+    expect(fb?.rgb).toEqual({
+      framebufferRedFieldPosition: 16,
+      framebufferRedMaskSize: 8,
+      framebufferGreenFieldPosition: 8,
+      framebufferGreenMaskSize: 8,
+      framebufferBlueFieldPosition: 0,
+      framebufferBlueMaskSize: 8,
+    });
+  });
+
+  it('with a VBE tag: 784 bytes, control block "VESA"', () => {
+    const vbe = mb2Tag(info, 'vbe');
+    expect(vbe?.size).toBe(784);
+    expect(new TextDecoder().decode(vbe?.vbeControlInfo.subarray(0, 4))).toBe('VESA');
+  });
+
+  it('validates and round-trips', () => {
+    expect(validateMb2InfoBytes(bytes)).toEqual([]);
+    expect(encodeMb2Info(info)).toEqual(bytes);
   });
 });

@@ -104,6 +104,26 @@ describe('GRUB Multiboot 1 (multiboot/module, BIOS)', () => {
   });
 });
 
+describe('GRUB with kernels that ask for a 1024x768x32 framebuffer', () => {
+  it('Multiboot 1: RGB fields found (at 112 for GRUB 2.06)', async () => {
+    const out = path.join(tmp, 'grub-video1.txt');
+    await runOk(path.join(guestDir, 'run-grub.sh'), [path.join(tmp, 'guest-video.elf'), '128M', out], { timeoutMs: 180_000, env: { ...process.env, PROTOCOL: '1' } });
+    const dump = parseMbDump(fs.readFileSync(out, 'utf8'));
+    const h = decodeMb1Handoff(createPhysicalMemory(memoryRegions(dump)), dump.ebx);
+    expect(h.framebuffer).toMatchObject({ width: 1024, height: 768, bpp: 32, type: 1 });
+    expect([h.framebuffer?.rgb?.framebufferRedMaskSize, h.framebuffer?.rgb?.framebufferGreenMaskSize, h.framebuffer?.rgb?.framebufferBlueMaskSize]).toEqual([8, 8, 8]);
+  });
+
+  it('Multiboot 2: the framebuffer tag with RGB colour information at 32', async () => {
+    const out = path.join(tmp, 'grub-video2.txt');
+    await runOk(path.join(guestDir, 'run-grub.sh'), [path.join(tmp, 'guest-mb2-video.elf'), '128M', out], { timeoutMs: 180_000 });
+    const dump = parseMbDump(fs.readFileSync(out, 'utf8'), 'BOOTPROTO-MB2-DUMP v1');
+    const info = readMb2Info(createPhysicalMemory(memoryRegions(dump)), dump.ebx);
+    expect(mb2Tag(info, 'framebuffer')).toMatchObject({ framebufferWidth: 1024, framebufferHeight: 768, framebufferBpp: 32, framebufferType: 1 });
+    expect(mb2Tag(info, 'framebuffer')?.rgb?.framebufferRedFieldPosition).toBe(16);
+  });
+});
+
 for (const firmware of ['bios', 'efi'] as const) describe(`GRUB Multiboot 2 (grub-mkrescue ISO, ${firmware === 'efi' ? 'x86_64-efi under OVMF' : 'BIOS'})`, () => {
   let dump: ReturnType<typeof parseMbDump>;
   beforeAll(async () => {

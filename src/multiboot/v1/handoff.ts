@@ -74,6 +74,15 @@ export interface Mb1Limits {
   maxString?: number;
   /** The most bytes of ELF section headers or a.out symbols read (default 16 MiB). */
   maxSymbolBytes?: number;
+  /**
+   * Where the framebuffer's colour information is read: 110 as the
+   * specification and the packed C layout say; 112 as GRUB 2.06 writes it
+   * (its `multiboot_info` union is 4-byte aligned, so the structure is 120
+   * bytes); `'auto'` (the default) takes 112 for an RGB framebuffer whose
+   * bytes 110–111 are zero while the fields at 112 give non-zero mask sizes
+   * (a red mask of 0 bits cannot be a real RGB mode), else 110.
+   */
+  colorInfoOffset?: 110 | 112 | 'auto';
 }
 
 /** Default {@link Mb1Limits}. */
@@ -83,7 +92,23 @@ export const MB1_LIMITS: Readonly<Required<Mb1Limits>> = {
   maxDrives: 256,
   maxString: 65536,
   maxSymbolBytes: 16 << 20,
+  colorInfoOffset: 'auto',
 };
+
+/**
+ * Where an RGB framebuffer's colour information really is: 112 when the
+ * structure at `infoPaddr` looks laid out as GRUB 2.06 does it (bytes
+ * 110–111 zero, non-zero red, green and blue mask sizes at 113, 115 and 117),
+ * else 110 (the specification). Reads bytes 110–117 through `memory`; when
+ * bytes 116–117 are not backed, answers 110.
+ */
+export function mb1ColorInfoOffset(memory: PhysicalMemory, infoPaddr: PhysAddr): 110 | 112 {
+  const base = toPhysAddr(infoPaddr, ctx('multiboot_info'));
+  if (memory.available(base + 110n, 8) < 8) return 110;
+  const b = memory.read(base + 110n, 8, ctx('multiboot_info', 'color_info'));
+  const spec = b[0] !== 0 || b[1] !== 0;
+  return !spec && b[3] !== 0 && b[5] !== 0 && b[7] !== 0 ? 112 : 110;
+}
 
 /** A module: its list entry, and its string when `cmdline` (the spec's `string`) is not 0. */
 export interface Mb1Module extends Mb1ModList {
@@ -179,6 +204,8 @@ export interface Mb1Framebuffer {
   palette?: Mb1Palette;
   /** For an RGB framebuffer: the field positions and mask sizes. */
   rgb?: Mb1FramebufferRgb;
+  /** 112 when the colour information was read at offset 112, as GRUB 2.06 writes it (absent: 110, the specification's). */
+  colorInfoOffset?: 112;
 }
 
 /** Everything a Multiboot 1 kernel is handed, decoded; each part only when its flag is set. */
@@ -353,7 +380,12 @@ export function decodeMb1Handoff(memory: PhysicalMemory, infoPaddr: PhysAddr, li
       bpp: info.framebufferBpp ?? 0,
       type: info.framebufferType ?? 0,
     };
-    const color = info.colorInfo ?? new Uint8Array(6);
+    let color = info.colorInfo ?? new Uint8Array(6);
+    const where = max.colorInfoOffset === 'auto' ? (fb.type === MULTIBOOT_FRAMEBUFFER_TYPE_RGB ? mb1ColorInfoOffset(memory, base) : 110) : max.colorInfoOffset;
+    if (where === 112) {
+      color = memory.read(base + 112n, 6, ctx('multiboot_info', 'color_info')).slice();
+      fb.colorInfoOffset = 112;
+    }
     if (fb.type === MULTIBOOT_FRAMEBUFFER_TYPE_INDEXED) {
       const p = decodeLayout(MULTIBOOT_FRAMEBUFFER_PALETTE, color);
       const raw = memory.read(p.framebufferPaletteAddr, p.framebufferPaletteNumColors * 3, ctx('multiboot_color'));

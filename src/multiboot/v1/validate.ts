@@ -20,7 +20,9 @@
  *   known (warning `UNKNOWN_TYPE`), ranges do not wrap (error `RANGE_OVERFLOW`)
  *   and available ranges do not overlap (warning `MMAP_OVERLAP`);
  * - drives: `size` at least 10 and within `drives_length` (error `BAD_DRIVE`);
- * - framebuffer type 0–2 (warning `UNKNOWN_FRAMEBUFFER_TYPE`).
+ * - framebuffer type 0–2 (warning `UNKNOWN_FRAMEBUFFER_TYPE`); RGB colour
+ *   information at offset 112 instead of 110, as GRUB 2.06 writes it
+ *   (warning `COLOR_INFO_AT_112`).
  *
  * @module
  */
@@ -34,7 +36,7 @@ import {
   type Problem,
   type Severity,
 } from '../../core/index.js';
-import { MB1_LIMITS, decodeMb1Drives, readMb1Info, type Mb1Limits } from './handoff.js';
+import { MB1_LIMITS, decodeMb1Drives, mb1ColorInfoOffset, readMb1Info, type Mb1Limits } from './handoff.js';
 import {
   MULTIBOOT_FRAMEBUFFER_TYPES,
   MULTIBOOT_INFO_AOUT_SYMS,
@@ -147,6 +149,9 @@ export function validateMb1Handoff(memory: PhysicalMemory, infoPaddr: PhysAddr, 
   }
   if (f & MULTIBOOT_INFO_FRAMEBUFFER_INFO && MULTIBOOT_FRAMEBUFFER_TYPES[info.framebufferType ?? 0] === undefined) {
     c.add('warning', 'UNKNOWN_FRAMEBUFFER_TYPE', 'multiboot_info', 'framebuffer_type', 109, `framebuffer_type ${info.framebufferType} is not 0, 1 or 2`, at(109));
+  }
+  if (f & MULTIBOOT_INFO_FRAMEBUFFER_INFO && info.framebufferType === 1 && c.attempt(() => mb1ColorInfoOffset(memory, base)) === 112) {
+    c.add('warning', 'COLOR_INFO_AT_112', 'multiboot_info', 'color_info', 110, 'the RGB fields are at offset 112, not 110: laid out as GRUB 2.06 does (an aligned union), not as the specification says', at(110));
   }
 
   for (let i = 0; i < spans.length; i++) {

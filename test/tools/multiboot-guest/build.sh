@@ -3,6 +3,8 @@
 #   OUTDIR/guest.elf       ELF kernel (flags: page align, memory info)
 #   OUTDIR/guest-aout.bin  flat binary with the a.out kludge (flag 16)
 #   OUTDIR/guest-mb2.elf   Multiboot 2 ELF kernel (for GRUB's multiboot2 command)
+#   OUTDIR/guest-video.elf, OUTDIR/guest-mb2-video.elf   the same, asking for a
+#                          1024x768x32 framebuffer
 # Needs gcc (with -m32; no 32-bit libc), as, ld and objcopy from binutils.
 set -euo pipefail
 
@@ -33,4 +35,8 @@ objcopy -O binary -j .multiboot -j .text -j .rodata -j .data --pad-to "0x$load_e
 gcc "${CFLAGS[@]}" -c -o "$out/dump2.o" "$here/dump2.c"
 as --32 -o "$out/entry2.o" "$here/entry2.s"
 ld -m elf_i386 -nostdlib -T "$here/guest.ld" --entry=mb2_start -o "$out/guest-mb2.elf" "$out/entry2.o" "$out/dump2.o"
-echo "built $out/guest-mb2.elf $out/guest.elf $out/guest-aout.bin"
+as --32 --defsym VIDEO=1 -o "$out/entry-video.o" "$here/entry.s"
+ld -m elf_i386 -nostdlib -T "$here/guest.ld" -o "$out/guest-video.elf" "$out/entry-video.o" "$out/dump.o"
+as --32 --defsym VIDEO=1 -o "$out/entry2-video.o" "$here/entry2.s"
+ld -m elf_i386 -nostdlib -T "$here/guest.ld" --entry=mb2_start -o "$out/guest-mb2-video.elf" "$out/entry2-video.o" "$out/dump2.o"
+echo "built $out/guest-video.elf $out/guest-mb2-video.elf $out/guest-mb2.elf $out/guest.elf $out/guest-aout.bin"

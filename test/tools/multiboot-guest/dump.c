@@ -17,7 +17,8 @@
  *   end
  *
  * Regions, each only when its flag is set and its address is not 0:
- *   info              88 bytes, 116 when flags bit 12 is set
+ *   info              88 bytes, 120 when flags bit 12 is set (the
+ *                     specification's 116, and the 4 more GRUB 2.06 writes)
  *   cmdline           strlen + 1 (bit 2; at most 4096)
  *   mods              mods_count * 16 (bit 3; at most 16 modules)
  *   mod<i>-string     strlen + 1
@@ -211,7 +212,7 @@ void mb_main(u32 eax, u32 ebx)
     if (ebx != 0) {
         u32 flags = rd32(ebx + MI_FLAGS);
 
-        region("info", -1, "", ebx, (flags & F_FRAMEBUFFER) ? 116 : 88);
+        region("info", -1, "", ebx, (flags & F_FRAMEBUFFER) ? 120 : 88);
         if (flags & F_CMDLINE)
             string_region("cmdline", -1, "", rd32(ebx + MI_CMDLINE));
         if (flags & F_MODS) {

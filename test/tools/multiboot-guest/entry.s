@@ -20,7 +20,11 @@
 .ifdef AOUT_KLUDGE
         .set    MB_FLAGS, MB_PAGE_ALIGN | MB_MEMORY_INFO | (1 << 16)
 .else
+.ifdef VIDEO
+        .set    MB_FLAGS, MB_PAGE_ALIGN | MB_MEMORY_INFO | (1 << 2)
+.else
         .set    MB_FLAGS, MB_PAGE_ALIGN | MB_MEMORY_INFO
+.endif
 .endif
 
         .section .multiboot, "a"
@@ -29,6 +33,13 @@ mb_header:
         .long   MB_MAGIC
         .long   MB_FLAGS
         .long   -(MB_MAGIC + MB_FLAGS)          # checksum
+.ifdef VIDEO
+        # Bit 2 without bit 16: the address fields are there (the graphics
+        # fields follow them) but not valid; a linear 1024x768x32 mode is asked.
+        .long   0, 0, 0, 0, 0
+        .long   0                               # mode_type: linear graphics
+        .long   1024, 768, 32                   # width, height, depth
+.endif
 .ifdef AOUT_KLUDGE
         .long   mb_header                       # header_addr
         .long   __load_start                    # load_addr

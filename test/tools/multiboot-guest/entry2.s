@@ -8,7 +8,8 @@
 #
 # The header (section 3.1) is 8-byte aligned within the first 32768 bytes;
 # every tag starts 8-byte aligned. It asks (required) for the tags a BIOS
-# loader can always give, and (optionally) for more.
+# loader can always give, and (optionally) for more; with VIDEO defined it
+# also asks for a 1024x768x32 framebuffer.
 
         .code32
         .set    MB2_MAGIC, 0xe85250d6
@@ -40,6 +41,14 @@ mb2_header:
         .balign 8
         .short  6, 0
         .long   8
+
+.ifdef VIDEO
+        # Framebuffer, required: 1024x768x32.
+        .balign 8
+        .short  5, 0
+        .long   20
+        .long   1024, 768, 32
+.endif
 
         # End tag.
         .balign 8

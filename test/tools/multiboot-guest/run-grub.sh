@@ -30,6 +30,7 @@ cp "$kernel" "$work/iso/boot/kernel.elf"
 {
     echo 'set timeout=0'
     echo 'set default=0'
+    echo 'insmod all_video'
     echo 'menuentry "bootproto multiboot2" {'
     suffix=2
     if [ "${PROTOCOL:-2}" = 1 ]; then suffix=''; fi
