@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { bytes, defineLayout, u16, u32, u64, u8, type Decoded } from '../core/index.js';
+import { BootprotoError, bytes, decodeLayout, defineLayout, encodeLayout, u16, u32, u64, u8, viewTable, type Decoded, type TableView } from '../core/index.js';
 import { IMAGE_DEBUG_TYPE, IMAGE_DLLCHARACTERISTICS, IMAGE_FILE_CHARACTERISTICS, IMAGE_FILE_MACHINE, IMAGE_SCN, IMAGE_SUBSYSTEM, WIN_CERT_REVISION, WIN_CERT_TYPE } from './constants.js';
 
 /** `IMAGE_DOS_HEADER` (64 bytes): the MS-DOS 2.0 EXE header; only `e_magic` and `e_lfanew` matter to EFI. */
@@ -379,3 +379,56 @@ export const IMAGE_IMPORT_DESCRIPTOR = defineLayout({
  * @interface
  */
 export type ImageImportDescriptor = Decoded<typeof IMAGE_IMPORT_DESCRIPTOR.fields>;
+
+// ---------------------------------------------------------------------------
+// One decoder and encoder per header (the module's API shape; `decodePeImage`
+// and `encodePeHeaders` do whole images).
+
+/** Decodes the MS-DOS header at `offset` (default 0). Throws `TRUNCATED` if it does not fit; checks no magic. */
+export function decodeDosHeader(bytes: Uint8Array, offset = 0): ImageDosHeader {
+  return decodeLayout(IMAGE_DOS_HEADER, bytes, offset);
+}
+/** Encodes an MS-DOS header into `into` at `offset`, or into 64 new bytes. */
+export function encodeDosHeader(h: ImageDosHeader, into?: Uint8Array, offset = 0): Uint8Array {
+  return encodeLayout(IMAGE_DOS_HEADER, h, into, offset);
+}
+/** Decodes a COFF file header at `offset`. */
+export function decodeFileHeader(bytes: Uint8Array, offset = 0): ImageFileHeader {
+  return decodeLayout(IMAGE_FILE_HEADER, bytes, offset);
+}
+/** Encodes a COFF file header. */
+export function encodeFileHeader(h: ImageFileHeader, into?: Uint8Array, offset = 0): Uint8Array {
+  return encodeLayout(IMAGE_FILE_HEADER, h, into, offset);
+}
+/**
+ * Decodes the fixed fields of an optional header at `offset`, PE32 or PE32+
+ * by its `Magic`. Throws `UNSUPPORTED_VERSION` for another magic, `TRUNCATED`
+ * if the fields do not fit.
+ */
+export function decodeOptionalHeader(bytes: Uint8Array, offset = 0): ImageOptionalHeader32 | ImageOptionalHeader64 {
+  if (!(offset >= 0 && bytes.length - offset >= 2)) {
+    throw new BootprotoError({ code: 'TRUNCATED', format: 'pecoff', structure: 'IMAGE_OPTIONAL_HEADER', field: 'Magic', offset, reason: 'no room for Magic' });
+  }
+  const magic = (bytes[offset] as number) | ((bytes[offset + 1] as number) << 8);
+  if (magic === 0x20b) return decodeLayout(IMAGE_OPTIONAL_HEADER64, bytes, offset);
+  if (magic === 0x10b) return decodeLayout(IMAGE_OPTIONAL_HEADER32, bytes, offset);
+  throw new BootprotoError({ code: 'UNSUPPORTED_VERSION', format: 'pecoff', structure: 'IMAGE_OPTIONAL_HEADER', field: 'Magic', offset, reason: `optional header magic 0x${magic.toString(16)} is neither PE32 (0x10b) nor PE32+ (0x20b)` });
+}
+/** Encodes the fixed fields of an optional header (PE32+ when `imageBase` is a bigint, else PE32). */
+export function encodeOptionalHeader(h: ImageOptionalHeader32 | ImageOptionalHeader64, into?: Uint8Array, offset = 0): Uint8Array {
+  return typeof h.imageBase === 'bigint'
+    ? encodeLayout(IMAGE_OPTIONAL_HEADER64, h as ImageOptionalHeader64, into, offset)
+    : encodeLayout(IMAGE_OPTIONAL_HEADER32, h as ImageOptionalHeader32, into, offset);
+}
+/** Decodes one section header at `offset`. */
+export function decodeSectionHeader(bytes: Uint8Array, offset = 0): ImageSectionHeader {
+  return decodeLayout(IMAGE_SECTION_HEADER, bytes, offset);
+}
+/** Encodes one section header. */
+export function encodeSectionHeader(h: ImageSectionHeader, into?: Uint8Array, offset = 0): Uint8Array {
+  return encodeLayout(IMAGE_SECTION_HEADER, h, into, offset);
+}
+/** A zero-allocation view of `count` section headers at `offset` (`viewPeHeaders` does a whole image). */
+export function viewSectionTable(bytes: Uint8Array, offset: number, count: number): TableView<typeof IMAGE_SECTION_HEADER.fields> {
+  return viewTable(IMAGE_SECTION_HEADER, bytes, offset, count);
+}

@@ -239,3 +239,29 @@ describe('validateUki', () => {
     expect(() => validateUki(new Uint8Array(10))).not.toThrow();
   });
 });
+
+describe('one decoder and encoder per header', () => {
+  it('round-trips every header of every fixture', async () => {
+    const h = await import('../../src/pecoff/index.js');
+    for (const name of ['app64.efi', 'app32.efi', 'bplib.dll'] as const) {
+      const b = fixture(name);
+      const im = decodePeImage(b);
+      expect(h.encodeDosHeader(h.decodeDosHeader(b))).toEqual(b.subarray(0, 64));
+      expect(h.encodeFileHeader(h.decodeFileHeader(b, im.fileHeaderOffset))).toEqual(b.subarray(im.fileHeaderOffset, im.fileHeaderOffset + 20));
+      const oh = h.decodeOptionalHeader(b, im.optionalHeaderOffset);
+      const n = im.pe32Plus ? 112 : 96;
+      expect(h.encodeOptionalHeader(oh)).toEqual(b.subarray(im.optionalHeaderOffset, im.optionalHeaderOffset + n));
+      const t = h.viewSectionTable(b, im.sectionTableOffset, im.sections.length);
+      for (let i = 0; i < t.count; i++) {
+        const at = im.sectionTableOffset + 40 * i;
+        expect(h.encodeSectionHeader(h.decodeSectionHeader(b, at))).toEqual(b.subarray(at, at + 40));
+        expect(t.get(i).pointerToRawData).toBe(im.sections[i]?.pointerToRawData);
+      }
+    }
+    const rom = fixture('app64.efi');
+    const o = decodePeImage(rom).optionalHeaderOffset;
+    rom[o] = 0x07;
+    rom[o + 1] = 0x01;
+    expect(() => h.decodeOptionalHeader(rom, o)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_VERSION' }));
+  });
+});
