@@ -26,11 +26,21 @@ const looseUtf8 = new TextDecoder('utf-8');
 
 /** A name as text, with its bytes kept when they are not valid UTF-8. */
 function nameOf(raw: Uint8Array): { name: string; nameBytes?: Uint8Array } {
-  try {
-    return { name: strictUtf8.decode(raw) };
-  } catch {
-    return { name: looseUtf8.decode(raw), nameBytes: raw.slice() };
+  // Names are nearly always ASCII: build those directly (TextDecoder costs
+  // far more than a short loop), and check UTF-8 only when a byte is not.
+  let ascii = '';
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i] as number;
+    if (b >= 0x80) {
+      try {
+        return { name: strictUtf8.decode(raw) };
+      } catch {
+        return { name: looseUtf8.decode(raw), nameBytes: raw.slice() };
+      }
+    }
+    ascii += String.fromCharCode(b);
   }
+  return { name: ascii };
 }
 
 function nameBytesOf(x: { name: string; nameBytes?: Uint8Array }): Uint8Array {
@@ -99,7 +109,8 @@ export function decodeFdt(bytes: Uint8Array, options?: FdtCursorOptions): FdtTre
   let root: FdtNode | undefined;
   for (let t = c.next(); t !== FDT_END; t = c.next()) {
     if (t === FDT_BEGIN_NODE) {
-      const node: FdtNode = { ...nameOf(bytes.subarray(c.nameStart, c.nameStart + c.nameLength)), properties: [], children: [] };
+      const n = nameOf(bytes.subarray(c.nameStart, c.nameStart + c.nameLength));
+      const node: FdtNode = n.nameBytes === undefined ? { name: n.name, properties: [], children: [] } : { name: n.name, nameBytes: n.nameBytes, properties: [], children: [] };
       const parent = stack[stack.length - 1];
       if (parent === undefined) root = node;
       else parent.children.push(node);
