@@ -27,6 +27,7 @@ import { REPO_ROOT, runOk } from './helpers.js';
 
 const cache = path.join(REPO_ROOT, '.cache/multiboot');
 let image: Uint8Array;
+let efiImage: Uint8Array | undefined;
 let pkg: string;
 
 /** Byte offsets of `magic` (little-endian) in the file, as GNU grep finds them. */
@@ -53,6 +54,8 @@ beforeAll(async () => {
   if (gz === undefined) throw new Error(`no /boot/xen-*.gz in ${pkg}`);
   image = new Uint8Array(zlib.gunzipSync(fs.readFileSync(path.join(out, 'boot', gz))));
   fs.writeFileSync(path.join(cache, 'xen.bin'), image);
+  const efi = fs.readdirSync(path.join(out, 'boot')).find((f) => /^xen-.*\.efi$/.test(f));
+  if (efi !== undefined) efiImage = new Uint8Array(fs.readFileSync(path.join(out, 'boot', efi)));
 });
 
 describe('Debian Xen hypervisor headers', () => {
@@ -99,6 +102,16 @@ describe('Debian Xen hypervisor headers', () => {
     expect(mb2?.header.tags.some((t) => (t.flags & MULTIBOOT2_HEADER_TAG_OPTIONAL) !== 0)).toBe(true);
     // Xen's assembler pads between header tags with 0xc2, not 0: kept on the tags.
     expect(mb2?.header.tags.some((t) => t.padding !== undefined)).toBe(true);
+  });
+
+  it('the EFI build (xen-*.efi, a PE image) carries the same two headers after its PE headers', () => {
+    if (efiImage === undefined) throw new Error(`no /boot/xen-*.efi in ${pkg}`);
+    const e1 = findMb1Header(efiImage);
+    const e2 = findMb2Header(efiImage);
+    expect(e1?.header).toEqual(mb1?.header);
+    expect(e2?.header).toEqual(mb2?.header);
+    expect((e2?.offset ?? 0) - (e1?.offset ?? 0)).toBe((mb2?.offset ?? 0) - (mb1?.offset ?? 0));
+    expect(validateMb2Header(efiImage).filter((p) => p.severity === 'error')).toEqual([]);
   });
 
   it('decode → encode gives the header\'s bytes back', () => {
