@@ -319,7 +319,6 @@ export function decodeExports(image: PeImage): ExportTable | undefined {
   const span = directorySpan(image, IMAGE_DIRECTORY_ENTRY_EXPORT, 'IMAGE_EXPORT_DIRECTORY');
   if (span === undefined) return undefined;
   const b = image.bytes;
-  if (span.size < IMAGE_EXPORT_DIRECTORY.size && b.length - span.offset < IMAGE_EXPORT_DIRECTORY.size) fail('TRUNCATED', 'IMAGE_EXPORT_DIRECTORY', undefined, span.offset, 'the directory table does not fit');
   const dir = decodeLayout(IMAGE_EXPORT_DIRECTORY, b, span.offset);
   for (const [field, n] of [['NumberOfFunctions', dir.numberOfFunctions], ['NumberOfNames', dir.numberOfNames]] as const) {
     if (n > MAX_TABLE_ENTRIES) fail('LIMIT', 'IMAGE_EXPORT_DIRECTORY', field, span.offset, `${n} entries exceed the bound of ${MAX_TABLE_ENTRIES}`);

@@ -10,6 +10,7 @@
 import { BootprotoError, encodeLayout, type ErrorCode } from '../core/index.js';
 import { computePeChecksum } from './checksum.js';
 import {
+  IMAGE_DIRECTORY_ENTRY_DEBUG,
   IMAGE_DIRECTORY_ENTRY_SECURITY,
   IMAGE_SCN_CNT_CODE,
   IMAGE_SCN_CNT_INITIALIZED_DATA,
@@ -18,6 +19,7 @@ import {
 } from './constants.js';
 import {
   IMAGE_DATA_DIRECTORY,
+  IMAGE_DEBUG_DIRECTORY,
   IMAGE_DOS_HEADER,
   IMAGE_FILE_HEADER,
   IMAGE_OPTIONAL_HEADER32,
@@ -27,7 +29,7 @@ import {
   type ImageOptionalHeader64,
   type ImageSectionHeader,
 } from './headers.js';
-import { decodePeImage, findSection, type PeImage } from './image.js';
+import { decodePeImage, findSection, rvaToOffset, type PeImage } from './image.js';
 import { UKI_SECTIONS, formatSbat, utf8Bytes, type SbatRecord } from './efi.js';
 
 function fail(code: ErrorCode, structure: string, field: string | undefined, offset: number, reason: string): never {
@@ -111,8 +113,8 @@ function nameBytes(name: string): Uint8Array {
  * length and `SizeOfRawData` is padded to `FileAlignment`; the section
  * table grows in place, and when `SizeOfHeaders` has no room for the new
  * headers it grows by `FileAlignment` steps (moving every section's raw data
- * and the COFF symbol table) as long as it stays below the first section's
- * RVA. `NumberOfSections`, `SizeOfImage`, `SizeOfInitializedData` (or
+ * and the COFF symbol table, and updating the debug directory's file
+ * offsets) as long as it stays below the first section's RVA. `NumberOfSections`, `SizeOfImage`, `SizeOfInitializedData` (or
  * `SizeOfCode`) and the checksum follow. Any certificate table is dropped
  * (a new section breaks the signature anyway): sign the result again.
  *
@@ -223,6 +225,23 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
   // Section headers beyond the old table were never written from the old bytes: clear the span first.
   out.fill(0, im.sectionTableOffset + im.sections.length * IMAGE_SECTION_HEADER.size, Math.min(sizeOfHeaders, im.sectionTableOffset + next.sections.length * IMAGE_SECTION_HEADER.size));
   encodePeHeaders(next, out);
+  // Debug directory entries hold file offsets (PointerToRawData): move them with the data.
+  const movedOffset = (o: number): number => (o >= rawEnd ? o - rawEnd + trailingAt : o >= firstRaw ? o + shift : o);
+  if (shift > 0 || trailingAt !== rawEnd) {
+    const debugDir = im.dataDirectories[IMAGE_DIRECTORY_ENTRY_DEBUG];
+    if (debugDir !== undefined && debugDir.size > 0) {
+      const at = rvaToOffset(im, debugDir.virtualAddress);
+      if (at !== undefined && at + debugDir.size <= bytes.length) {
+        const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+        for (let e = 0; e + IMAGE_DEBUG_DIRECTORY.size <= debugDir.size; e += IMAGE_DEBUG_DIRECTORY.size) {
+          const field = movedOffset(at + e) + 24;
+          if (field + 4 > out.length) break;
+          const p = dv.getUint32(field, true);
+          if (p !== 0) dv.setUint32(field, movedOffset(p), true);
+        }
+      }
+    }
+  }
   if (options.updateChecksum !== false) new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(im.checksumOffset, computePeChecksum(out, im.checksumOffset), true);
   return out;
 }

@@ -265,3 +265,16 @@ describe('one decoder and encoder per header', () => {
     expect(() => h.decodeOptionalHeader(rom, o)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_VERSION' }));
   });
 });
+
+describe('addSections keeps the debug directory pointing at its data', () => {
+  it('when SizeOfHeaders grows and the raw data move', async () => {
+    const { decodeDebugDirectory } = await import('../../src/pecoff/index.js');
+    const lib = fixture('bplib.dll');
+    const before = decodeDebugDirectory(decodePeImage(lib));
+    const out = decodePeImage(addSections(lib, Array.from({ length: 20 }, (_, i) => ({ name: `.s${i}`, data: new Uint8Array(8) }))));
+    expect(out.optionalHeader.sizeOfHeaders).toBeGreaterThan(decodePeImage(lib).optionalHeader.sizeOfHeaders);
+    const after = decodeDebugDirectory(out);
+    expect(after.map((d) => d.codeView)).toEqual(before.map((d) => d.codeView));
+    expect(after[0]?.pointerToRawData).not.toBe(before[0]?.pointerToRawData);
+  });
+});
