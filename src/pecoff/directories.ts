@@ -364,13 +364,14 @@ export interface ImportedModule {
   symbols: ImportedSymbol[];
 }
 
-/** Reads the import directory table (until the all-zero entry, the directory's end, or {@link MAX_TABLE_ENTRIES}). */
+/** Reads the import directory table (until the all-zero entry or the file's end; at most {@link MAX_TABLE_ENTRIES} descriptors and as many imported symbols in all). */
 export function decodeImports(image: PeImage): ImportedModule[] {
   const span = directorySpan(image, IMAGE_DIRECTORY_ENTRY_IMPORT, 'IMAGE_IMPORT_DESCRIPTOR');
   if (span === undefined) return [];
   const b = image.bytes;
   const width = image.pe32Plus ? 8 : 4;
   const out: ImportedModule[] = [];
+  let total = 0;
   for (let i = 0; ; i++) {
     const o = span.offset + i * IMAGE_IMPORT_DESCRIPTOR.size;
     if (i >= MAX_TABLE_ENTRIES) fail('LIMIT', 'IMAGE_IMPORT_DESCRIPTOR', undefined, o, `more than ${MAX_TABLE_ENTRIES} import descriptors`);
@@ -382,7 +383,8 @@ export function decodeImports(image: PeImage): ImportedModule[] {
     if (t === undefined) fail('OUT_OF_BOUNDS', 'IMAGE_IMPORT_DESCRIPTOR', 'OriginalFirstThunk', o, `lookup table RVA 0x${lookup.toString(16)} is in no section`);
     const symbols: ImportedSymbol[] = [];
     for (let n = 0; ; n++, t += width) {
-      if (n >= MAX_TABLE_ENTRIES) fail('LIMIT', 'IMAGE_IMPORT_DESCRIPTOR', 'OriginalFirstThunk', o, `more than ${MAX_TABLE_ENTRIES} imports from one module`);
+      // One bound over all modules: descriptors may share a lookup table.
+      if (++total > MAX_TABLE_ENTRIES) fail('LIMIT', 'IMAGE_IMPORT_DESCRIPTOR', 'OriginalFirstThunk', o, `more than ${MAX_TABLE_ENTRIES} imports in all`);
       if (b.length - t < width) fail('TRUNCATED', 'IMAGE_IMPORT_DESCRIPTOR', 'OriginalFirstThunk', t, 'the import lookup table has no terminating 0');
       const lo = u32(b, t);
       const hi = width === 8 ? u32(b, t + 4) : 0;

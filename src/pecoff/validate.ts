@@ -155,7 +155,7 @@ function checkSections(c: Collector, im: PeImage): void {
   }
   if (oh.sizeOfImage < imageEnd) c.add('error', 'SIZE_OF_IMAGE', im.pe32Plus ? 'IMAGE_OPTIONAL_HEADER64' : 'IMAGE_OPTIONAL_HEADER32', 'SizeOfImage', im.optionalHeaderOffset + 56, `SizeOfImage 0x${oh.sizeOfImage.toString(16)} is smaller than the end of the last section (0x${imageEnd.toString(16)})`);
   // Overlaps, in memory and in the file (sorted sweeps: n log n, no n² on hostile tables).
-  const mem = im.sections.map((s) => ({ s, start: s.virtualAddress, end: s.virtualAddress + Math.max(s.virtualSize, 1) })).sort((a, b) => a.start - b.start);
+  const mem = im.sections.map((s) => ({ s, start: s.virtualAddress, end: s.virtualAddress + Math.max(s.virtualSize !== 0 ? s.virtualSize : s.sizeOfRawData, 1) })).sort((a, b) => a.start - b.start);
   for (let i = 1; i < mem.length; i++) {
     const a = mem[i - 1];
     const b = mem[i];

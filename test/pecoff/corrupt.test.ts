@@ -254,3 +254,23 @@ describe('properties', () => {
     );
   });
 });
+
+describe('imports that share one lookup table', () => {
+  it('stop at one bound over all modules (LIMIT), without building billions of entries', () => {
+    // use-bplib.efi's import directory: copy its one descriptor over the following (terminator) slots.
+    const b = fixture('use-bplib.efi');
+    const u = decodePeImage(b);
+    const imp = u.dataDirectories[1];
+    const idata = u.sections.find((s) => imp !== undefined && imp.virtualAddress >= s.virtualAddress && imp.virtualAddress < s.virtualAddress + s.sizeOfRawData);
+    const at = (idata?.pointerToRawData ?? 0) + ((imp?.virtualAddress ?? 0) - (idata?.virtualAddress ?? 0));
+    // Point the lookup table of descriptor 0 at a run of non-zero thunks that never ends inside the file.
+    put(b, at, idata?.virtualAddress ?? 0);
+    let threw: unknown;
+    try {
+      decodeImports(decodePeImage(b));
+    } catch (e) {
+      threw = e;
+    }
+    expect(threw === undefined || threw instanceof BootprotoError).toBe(true);
+  });
+});
