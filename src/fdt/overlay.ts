@@ -203,22 +203,24 @@ function targetOf(base: FdtNode, fragment: FdtNode): Target {
   return { node, path };
 }
 
-/** `fdt_setprop`: an existing property takes the value in place; a new one goes first. */
-function setProp(node: FdtNode, name: string, value: Uint8Array): void {
-  const p = prop(node, name);
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * `fdt_setprop`: an existing property takes the value in place; a new one
+ * goes first. Names compare as bytes (a name that is not UTF-8 carries them).
+ */
+function setProp(node: FdtNode, name: { name: string; nameBytes?: Uint8Array }, value: Uint8Array): void {
+  const p = node.properties.find((q) => q.name === name.name && sameBytes(q.nameBytes, name.nameBytes));
   if (p !== undefined) p.value = value.slice();
-  else node.properties.unshift({ name, value: value.slice() });
+  else node.properties.unshift(name.nameBytes === undefined ? { name: name.name, value: value.slice() } : { name: name.name, nameBytes: name.nameBytes, value: value.slice() });
 }
 
 function applyNode(target: FdtNode, node: FdtNode, depth: number): void {
   if (depth > 1024) fail('FDT_ERR_BADOVERLAY', '__overlay__', 'nesting deeper than 1024');
-  for (const p of node.properties) {
-    setProp(target, p.name, p.value);
-    if (p.nameBytes !== undefined) {
-      const q = prop(target, p.name);
-      if (q !== undefined) q.nameBytes = p.nameBytes;
-    }
-  }
+  for (const p of node.properties) setProp(target, p, p.value);
   for (const c of node.children) {
     let t = target.children.find((x) => nodeNameMatches(x.name, c.name));
     if (t === undefined) {
@@ -272,7 +274,7 @@ function updateSymbols(base: FdtNode, overlay: FdtNode): void {
     out.set(prefix);
     out[prefix.length] = 0x2f;
     out.set(rel, prefix.length + 1);
-    setProp(rootSym, s.name, out);
+    setProp(rootSym, s, out);
   }
 }
 
