@@ -349,6 +349,35 @@ describe('fdtoverlay agrees with applyOverlay', () => {
     expect(neither).toBeGreaterThan(50);
   });
 
+  it('500 mutated bases: the same verdict and the same tree as fdtoverlay', async () => {
+    const ovBytes = fixture('overlay.dtb');
+    const of = save('mutb-ov.dtb', ovBytes);
+    let both = 0;
+    for (let i = 0; i < 500; i++) {
+      const b = fixture('overlay-base.dtb');
+      const noise = seededBytes(9000 + i, 4);
+      const off = new DataView(b.buffer).getUint32(8);
+      const at = off + ((((noise[0] as number) << 8) | (noise[1] as number)) % (b.length - off));
+      b[at] = noise[2] as number;
+      const bf = save(`mutb-base${i}.dtb`, b);
+      const out = join(dir, `mutb-res${i}.dtb`);
+      const r = await run('timeout', ['20', 'fdtoverlay', '-i', bf, '-o', out, of]);
+      let ours: FdtTree | undefined;
+      try {
+        ours = applyOverlay(decodeFdt(b), decodeFdt(ovBytes));
+      } catch (e) {
+        if (!(e instanceof BootprotoError)) throw e;
+      }
+      const what = `base byte ${at} = ${noise[2]}`;
+      if (r.code === 0 && ours !== undefined) {
+        expect(ours.root, what).toEqual(decodeFdt(new Uint8Array(readFileSync(out))).root);
+        both++;
+      } else if (ours !== undefined && r.code !== 0) throw new Error(`${what}: we applied to a base fdtoverlay refused: ${r.stderr}`);
+      else if (ours === undefined && r.code === 0) expect(fdtCheckFull(b), what).toBe(false);
+    }
+    expect(both).toBeGreaterThan(100);
+  });
+
   it('bad overlays fail in fdtoverlay and here', async () => {
     const cases: [string, () => [FdtTree, FdtTree]][] = [
       ['no-symbols', () => { const b = base(); deleteNode(b, '/__symbols__'); return [b, ov('overlay.dtb')]; }],
