@@ -47,7 +47,8 @@ echo cmdline $(/bin/busybox cat /proc/cmdline)
 echo end
 /bin/busybox poweroff -f
 `;
-const APPEND = 'console=ttyS0 quiet loglevel=4 panic=-1 bootproto=zero-page';
+// loglevel=1: no kernel message may land inside the dump on the shared console.
+const APPEND = 'console=ttyS0 quiet loglevel=1 panic=-1 bootproto=zero-page';
 const DTS = '/dts-v1/;\n/ {\n\tcompatible = "bootproto,test";\n\tmodel = "bootproto linux-bootparams test";\n};\n';
 
 let tmp: string;
@@ -88,7 +89,10 @@ function block(serial: string, header: string): string[] {
   const lines = serial.slice(start + header.length).replace(/\r/g, '').split('\n').slice(1);
   return lines.slice(0, lines.findIndex((l) => l.trim() === 'end'));
 }
-const hexBytes = (lines: string[]): Uint8Array => Uint8Array.from((lines.join('').replace(/\s/g, '').match(/../g) ?? []).map((h) => parseInt(h, 16)));
+const hexBytes = (lines: string[]): Uint8Array => {
+  const hex = lines.map((l) => l.trim()).filter((l) => /^[0-9a-f]+$/.test(l)).join('');
+  return Uint8Array.from((hex.match(/../g) ?? []).map((h) => parseInt(h, 16)));
+};
 
 const E820_NAMES: Record<string, number> = { usable: E820_TYPE_RAM, reserved: E820_TYPE_RESERVED, 'ACPI data': E820_TYPE_ACPI, 'ACPI NVS': E820_TYPE_NVS };
 
