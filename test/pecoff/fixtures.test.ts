@@ -37,6 +37,7 @@ import {
   type PeImage,
 } from '../../src/pecoff/index.js';
 import { specName, type Layout } from '../../src/core/index.js';
+import { buildUki } from '../../src/pecoff/index.js';
 import { FACTS, FIXTURES, fixture, toHex, type PefileFacts } from './helpers.js';
 
 // pefile's names where they differ from the specification's.
@@ -235,5 +236,20 @@ describe('bplib.dll and use-bplib.efi (exports, imports, CodeView)', () => {
     const d = decodeDebugDirectory(decodePeImage(fixture('bplib.dll')));
     expect(d.map((x) => [x.type, x.codeView?.signature])).toEqual([[2, 'RSDS']]);
     expect(d[0]?.codeView?.guid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('uki-bootproto.efi (bootproto\'s own writer)', () => {
+  it('is what buildUki makes today from the same parts (a golden file pefile and pesign have read)', () => {
+    const made = buildUki({
+      stub: fixture('app64.efi'),
+      linux: fixture('app32.efi'),
+      osrel: 'ID=bootproto\nNAME="bootproto test"\nVERSION_ID=1\n',
+      cmdline: 'console=ttyS0 quiet',
+      uname: '6.1.0-test',
+      initrd: new TextEncoder().encode('not really an initrd\n'),
+    });
+    expect(made).toEqual(fixture('uki-bootproto.efi'));
+    expect(decodeUki(decodePeImage(made)).present).toEqual(['.sbat', '.osrel', '.cmdline', '.initrd', '.uname', '.linux']);
   });
 });

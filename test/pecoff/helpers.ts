@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const dir = fileURLToPath(new URL('../fixtures/pecoff/', import.meta.url));
 
 /** The names of the committed fixtures. */
-export const FIXTURES = ['app64.efi', 'app32.efi', 'app64-signed.efi', 'uki-objcopy.efi', 'bplib.dll', 'use-bplib.efi'] as const;
+export const FIXTURES = ['app64.efi', 'app32.efi', 'app64-signed.efi', 'uki-objcopy.efi', 'bplib.dll', 'use-bplib.efi', 'uki-bootproto.efi'] as const;
 /** A fixture name. */
 export type FixtureName = (typeof FIXTURES)[number];
 
