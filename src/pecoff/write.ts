@@ -289,7 +289,7 @@ export interface UkiParts {
   dtb?: Uint8Array;
   /** A BMP boot splash. */
   splash?: Uint8Array;
-  /** SBAT records to add as `.sbat` (only when the stub has none: it usually carries its own). */
+  /** SBAT records to add as `.sbat`, for a stub without one (systemd's stubs carry their own; `BAD_VALUE` then). */
   sbat?: readonly SbatRecord[];
   /** PEM text of the PCR public key. */
   pcrpkey?: string;
@@ -307,6 +307,9 @@ export interface UkiParts {
  * and its checksum is correct; it is not signed.
  */
 export function buildUki(parts: UkiParts): Uint8Array {
+  if (parts.sbat !== undefined && findSection(decodePeImage(parts.stub), '.sbat') !== undefined) {
+    fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'Name', 0, 'the stub already has a .sbat section; a second one would be ignored by shim (merge the records into the stub first)');
+  }
   const text = (s: string | undefined): Uint8Array | undefined => (s === undefined ? undefined : utf8Bytes(s));
   const byName: Record<string, Uint8Array | undefined> = {
     '.osrel': text(parts.osrel),

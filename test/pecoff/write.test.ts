@@ -278,3 +278,35 @@ describe('addSections keeps the debug directory pointing at its data', () => {
     expect(after[0]?.pointerToRawData).not.toBe(before[0]?.pointerToRawData);
   });
 });
+
+describe('small pieces', () => {
+  it('names relocation types 5, 7 and 8 by machine', async () => {
+    const { relocationTypeName } = await import('../../src/pecoff/index.js');
+    expect([5, 7, 8].map((t) => relocationTypeName(t, 0x5064))).toEqual(['IMAGE_REL_BASED_RISCV_HIGH20', 'IMAGE_REL_BASED_RISCV_LOW12I', 'IMAGE_REL_BASED_RISCV_LOW12S']);
+    expect([5, 7].map((t) => relocationTypeName(t, 0x1c4))).toEqual(['IMAGE_REL_BASED_ARM_MOV32', 'IMAGE_REL_BASED_THUMB_MOV32']);
+    expect(relocationTypeName(8, 0x6264)).toBe('IMAGE_REL_BASED_LOONGARCH64_MARK_LA');
+    expect(relocationTypeName(10, 0xaa64)).toBe('IMAGE_REL_BASED_DIR64');
+    expect(relocationTypeName(6, 0x8664)).toBe('reserved (6)');
+  });
+  it('decodes NB10 and RSDS CodeView records, and refuses others', async () => {
+    const { decodeCodeView } = await import('../../src/pecoff/index.js');
+    const nb10 = new Uint8Array(16 + 8);
+    nb10.set(new TextEncoder().encode('NB10'));
+    put(nb10, 8, 0x5f5e100);
+    put(nb10, 12, 3);
+    nb10.set(new TextEncoder().encode('a.pdb\0'), 16);
+    expect(decodeCodeView(nb10)).toEqual({ signature: 'NB10', nb10Offset: 0, nb10Signature: 0x5f5e100, age: 3, path: 'a.pdb' });
+    const rsds = new Uint8Array(24 + 3);
+    rsds.set(new TextEncoder().encode('RSDS'));
+    rsds.set([0x78, 0x56, 0x34, 0x12, 0x34, 0x12, 0x78, 0x56, 1, 2, 3, 4, 5, 6, 7, 8], 4);
+    put(rsds, 20, 1);
+    rsds.set(new TextEncoder().encode('x.p'), 24); // no NUL: read to the end
+    expect(decodeCodeView(rsds)).toEqual({ signature: 'RSDS', guid: '12345678-1234-5678-0102-030405060708', age: 1, path: 'x.p' });
+    expect(decodeCodeView(new TextEncoder().encode('ABCDxxxxxxxxxxxxxxxxxxxxxx'))).toBeUndefined();
+    expect(decodeCodeView(new Uint8Array(2))).toBeUndefined();
+  });
+  it('buildUki refuses a second .sbat', () => {
+    expect(() => buildUki({ stub: fixture('app64.efi'), linux: fixture('app32.efi'), sbat: [] })).toThrow(/already has a \.sbat/);
+    expect(decodeSbat(decodePeImage(buildUki({ stub: fixture('app32.efi'), linux: fixture('app32.efi'), sbat: parseSbat('sbat,1,SBAT Version,sbat,1,https://x/\n') }))).length).toBe(1);
+  });
+});
