@@ -15,6 +15,20 @@ import { FDT_MAX_PHANDLE } from './header.js';
 import { decodeFdt, encodeFdt, findChild, nodeNameMatches, type FdtNode, type FdtProperty, type FdtTree } from './tree.js';
 
 const utf8 = new TextDecoder('utf-8');
+
+/**
+ * A `__fixups__` entry, `path:property:offset`, parsed as libfdt parses it:
+ * the offset goes through `strtoul`, which skips leading white space and takes
+ * a sign. A negative offset other than `-0` is refused (libfdt would write
+ * before the property's value).
+ */
+const FIXUP = /^([^:]*):([^:]+):[ \t\n\v\f\r]*([+-]?)([0-9]+)$/;
+
+/** The offset of a parsed fixup, or -1 when it is negative. */
+function fixupOffset(m: RegExpExecArray): number {
+  const n = Number(m[4]);
+  return m[3] === '-' && n !== 0 ? -1 : n;
+}
 const encoder = new TextEncoder();
 
 /** libfdt's error names that an overlay can end with. */
@@ -154,8 +168,8 @@ function fixupPhandles(base: FdtNode, overlay: FdtNode): void {
       if (nul < 0) fail('FDT_ERR_BADOVERLAY', '__fixups__', `"${f.name}" is not NUL-terminated`);
       const text = utf8.decode(v.subarray(start, nul));
       start = nul + 1;
-      const m = /^([^:]*):([^:]+):([0-9]+)$/.exec(text);
-      if (m === null || m[1] === undefined || m[2] === undefined || m[3] === undefined || text.indexOf(':') === text.length - 1) {
+      const m = FIXUP.exec(text);
+      if (m === null || m[1] === undefined || m[2] === undefined || m[4] === undefined || fixupOffset(m) < 0) {
         fail('FDT_ERR_BADOVERLAY', '__fixups__', `"${text}" is not path:property:offset`);
       }
       if (symbols === undefined) fail('FDT_ERR_NOTFOUND', '__symbols__', 'the base has no /__symbols__');
@@ -170,7 +184,7 @@ function fixupPhandles(base: FdtNode, overlay: FdtNode): void {
       if (node === undefined) fail('FDT_ERR_BADOVERLAY', '__fixups__', `"${m[1]}" is not in the overlay`);
       const p = prop(node, m[2]);
       if (p === undefined) fail('FDT_ERR_NOTFOUND', '__fixups__', `"${m[1]}" has no property "${m[2]}"`);
-      const at = Number(m[3]);
+      const at = fixupOffset(m);
       if (at + 4 > p.value.length) fail('FDT_ERR_BADVALUE', '__fixups__', `offset ${at} is past "${m[2]}"`);
       setU32(p.value, at, phandle);
     } while (start < v.length);
@@ -366,8 +380,8 @@ export function validateOverlay(overlay: Uint8Array, base?: Uint8Array): Problem
       continue;
     }
     for (const text of utf8.decode(v.subarray(0, v.length - 1)).split('\0')) {
-      const m = /^([^:]*):([^:]+):([0-9]+)$/.exec(text);
-      if (m === null || m[1] === undefined || m[2] === undefined || m[3] === undefined) {
+      const m = FIXUP.exec(text);
+      if (m === null || m[1] === undefined || m[2] === undefined || m[4] === undefined || fixupOffset(m) < 0) {
         add('error', '__fixups__', `"${f.name}": "${text}" is not path:property:offset`);
         continue;
       }
@@ -375,8 +389,8 @@ export function validateOverlay(overlay: Uint8Array, base?: Uint8Array): Problem
       const p = node === undefined ? undefined : prop(node, m[2]);
       if (node === undefined) add('error', '__fixups__', `"${f.name}": no node "${m[1]}" in the overlay`);
       else if (p === undefined) add('error', '__fixups__', `"${f.name}": "${m[1]}" has no property "${m[2]}"`);
-      else if (Number(m[3]) + 4 > p.value.length) add('error', '__fixups__', `"${f.name}": offset ${m[3]} is past "${m[2]}" of "${m[1]}"`);
-      fixedUp.add(`${m[1]}:${m[2]}:${m[3]}`);
+      else if (fixupOffset(m) + 4 > p.value.length) add('error', '__fixups__', `"${f.name}": offset ${fixupOffset(m)} is past "${m[2]}" of "${m[1]}"`);
+      fixedUp.add(`${m[1]}:${m[2]}:${fixupOffset(m)}`);
     }
   }
   for (const child of root.children) {
