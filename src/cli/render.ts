@@ -65,3 +65,45 @@ export function humanSize(n: bigint): string {
   }
   return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
 }
+
+const MAX_ITEMS = 256;
+
+function scalar(value: unknown): string | undefined {
+  if (typeof value === 'bigint') return hex(value);
+  if (typeof value === 'number') return value < 10 || !Number.isInteger(value) ? String(value) : `${value} (${hex(value)})`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (value instanceof Uint8Array) {
+    const head = Array.from(value.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    return `${value.length} bytes${value.length > 0 ? `: ${head}${value.length > 16 ? ' …' : ''}` : ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * Renders any decoded value as an indented tree: objects key by key,
+ * arrays item by item (the first 256), numbers in decimal and hex, 64-bit
+ * values in hex, bytes as a count and their first 16 in hex. The fallback
+ * of modules whose structures have no bespoke rendering.
+ */
+export function renderTree(out: Lines, indent: string, name: string, value: unknown, depth = 0): void {
+  const s = scalar(value);
+  if (s !== undefined) {
+    out.push(`${indent}${name}: ${s}`);
+    return;
+  }
+  if (depth > 12) {
+    out.push(`${indent}${name}: …`);
+    return;
+  }
+  if (Array.isArray(value)) {
+    out.push(`${indent}${name}: ${value.length} item${value.length === 1 ? '' : 's'}`);
+    value.slice(0, MAX_ITEMS).forEach((v, i) => renderTree(out, `${indent}  `, `[${i}]`, v, depth + 1));
+    if (value.length > MAX_ITEMS) out.push(`${indent}  … ${value.length - MAX_ITEMS} more`);
+    return;
+  }
+  out.push(`${indent}${name}`);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v !== undefined) renderTree(out, `${indent}  `, k, v, depth + 1);
+  }
+}
