@@ -154,6 +154,13 @@ describe('libfdt agrees on look-ups', () => {
     }
   });
 
+  it('libfdt 1.6.1 crashes on an alias naming itself; we answer "not found"', async () => {
+    const file = save('features.dtb', fixture('features.dtb'));
+    const r = await run(PROBE, ['path', file, 'self'], { timeoutMs: 30_000 });
+    expect(r.code === 0 && !r.timedOut).toBe(false);
+    expect(openFdt(fixture('features.dtb')).pathOffset('self')).toBeUndefined();
+  });
+
   it('libfdt 1.6.1 follows a relative alias that we (as libfdt 1.7) refuse', async () => {
     const file = save('features.dtb', fixture('features.dtb'));
     const r = await runOk(PROBE, ['path', file, 'relative']);
