@@ -338,33 +338,64 @@ export function rvaToOffset(image: Pick<PeImage, 'sections' | 'optionalHeader' |
  */
 export interface PeHeaderViews {
   /** Where the headers are. */
-  locations: PeLocations;
+  readonly locations: PeLocations;
   /** The MS-DOS header. */
-  dosHeader: View<typeof IMAGE_DOS_HEADER.fields>;
+  readonly dosHeader: View<typeof IMAGE_DOS_HEADER.fields>;
   /** The COFF file header. */
-  fileHeader: View<typeof IMAGE_FILE_HEADER.fields>;
+  readonly fileHeader: View<typeof IMAGE_FILE_HEADER.fields>;
   /** The PE32 optional header, when the image is PE32. */
-  optionalHeader32: View<typeof IMAGE_OPTIONAL_HEADER32.fields> | undefined;
+  readonly optionalHeader32: View<typeof IMAGE_OPTIONAL_HEADER32.fields> | undefined;
   /** The PE32+ optional header, when the image is PE32+. */
-  optionalHeader64: View<typeof IMAGE_OPTIONAL_HEADER64.fields> | undefined;
+  readonly optionalHeader64: View<typeof IMAGE_OPTIONAL_HEADER64.fields> | undefined;
   /** The data directories read (see {@link PeImage.dataDirectories}). */
-  dataDirectories: TableView<typeof IMAGE_DATA_DIRECTORY.fields>;
+  readonly dataDirectories: TableView<typeof IMAGE_DATA_DIRECTORY.fields>;
   /** The section table. */
-  sections: TableView<typeof IMAGE_SECTION_HEADER.fields>;
+  readonly sections: TableView<typeof IMAGE_SECTION_HEADER.fields>;
 }
 
-/** Views the headers of a PE image (same checks as {@link locatePeHeaders}). */
+class LazyPeHeaderViews implements PeHeaderViews {
+  readonly locations: PeLocations;
+  private readonly bytes: Uint8Array;
+  private dos: View<typeof IMAGE_DOS_HEADER.fields> | undefined;
+  private file: View<typeof IMAGE_FILE_HEADER.fields> | undefined;
+  private opt32: View<typeof IMAGE_OPTIONAL_HEADER32.fields> | undefined;
+  private opt64: View<typeof IMAGE_OPTIONAL_HEADER64.fields> | undefined;
+  private dirs: TableView<typeof IMAGE_DATA_DIRECTORY.fields> | undefined;
+  private secs: TableView<typeof IMAGE_SECTION_HEADER.fields> | undefined;
+  constructor(bytes: Uint8Array, at: PeLocations) {
+    this.bytes = bytes;
+    this.locations = at;
+  }
+  get dosHeader(): View<typeof IMAGE_DOS_HEADER.fields> {
+    return (this.dos ??= viewLayout(IMAGE_DOS_HEADER, this.bytes, 0));
+  }
+  get fileHeader(): View<typeof IMAGE_FILE_HEADER.fields> {
+    return (this.file ??= viewLayout(IMAGE_FILE_HEADER, this.bytes, this.locations.peOffset + 4));
+  }
+  get optionalHeader32(): View<typeof IMAGE_OPTIONAL_HEADER32.fields> | undefined {
+    if (this.locations.pe32Plus) return undefined;
+    return (this.opt32 ??= viewLayout(IMAGE_OPTIONAL_HEADER32, this.bytes, this.locations.optionalHeaderOffset));
+  }
+  get optionalHeader64(): View<typeof IMAGE_OPTIONAL_HEADER64.fields> | undefined {
+    if (!this.locations.pe32Plus) return undefined;
+    return (this.opt64 ??= viewLayout(IMAGE_OPTIONAL_HEADER64, this.bytes, this.locations.optionalHeaderOffset));
+  }
+  get dataDirectories(): TableView<typeof IMAGE_DATA_DIRECTORY.fields> {
+    const at = this.locations;
+    return (this.dirs ??= viewTable(IMAGE_DATA_DIRECTORY, this.bytes, at.optionalHeaderOffset + at.optionalFixedSize, at.directoryCount));
+  }
+  get sections(): TableView<typeof IMAGE_SECTION_HEADER.fields> {
+    return (this.secs ??= viewTable(IMAGE_SECTION_HEADER, this.bytes, this.locations.sectionTableOffset, this.locations.numberOfSections));
+  }
+}
+
+/**
+ * Views the headers of a PE image (same checks as {@link locatePeHeaders}).
+ * Each view is made on first use and kept, so a caller that reads only the
+ * section table pays for that view alone.
+ */
 export function viewPeHeaders(bytes: Uint8Array): PeHeaderViews {
-  const at = locatePeHeaders(bytes);
-  return {
-    locations: at,
-    dosHeader: viewLayout(IMAGE_DOS_HEADER, bytes, 0),
-    fileHeader: viewLayout(IMAGE_FILE_HEADER, bytes, at.peOffset + 4),
-    optionalHeader32: at.pe32Plus ? undefined : viewLayout(IMAGE_OPTIONAL_HEADER32, bytes, at.optionalHeaderOffset),
-    optionalHeader64: at.pe32Plus ? viewLayout(IMAGE_OPTIONAL_HEADER64, bytes, at.optionalHeaderOffset) : undefined,
-    dataDirectories: viewTable(IMAGE_DATA_DIRECTORY, bytes, at.optionalHeaderOffset + at.optionalFixedSize, at.directoryCount),
-    sections: viewTable(IMAGE_SECTION_HEADER, bytes, at.sectionTableOffset, at.numberOfSections),
-  };
+  return new LazyPeHeaderViews(bytes, locatePeHeaders(bytes));
 }
 
 /** True when `bytes` start with "MZ" and `e_lfanew` leads to "PE\0\0" (a PE image, or a bzImage with an EFI stub). */
