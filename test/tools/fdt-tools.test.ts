@@ -154,6 +154,36 @@ describe('libfdt agrees on look-ups', () => {
     }
   });
 
+  it('path look-ups agree with libfdt on 300 mutated blobs that pass fdt_check_full', async () => {
+    let compared = 0;
+    for (let i = 0; compared < 300 && i < 3000; i++) {
+      const b = fixture('features.dtb');
+      const noise = seededBytes(20000 + i, 6);
+      const off = new DataView(b.buffer).getUint32(8);
+      const at = off + ((((noise[0] as number) << 8) | (noise[1] as number)) % (b.length - off));
+      // Printable replacements keep names plausible: '@', '/', letters, digits.
+      b[at] = '@/ab1c,-_'.charCodeAt((noise[2] as number) % 9);
+      if (!fdtCheckFull(b)) continue;
+      compared++;
+      const fdt = openFdt(b);
+      const paths: string[] = [];
+      for (const n of fdt.nodes()) {
+        const full = fdt.nodePath(n);
+        paths.push(full, full.replace(/@[^/]*$/, ''));
+      }
+      paths.push('serial0', 'serial1', 'ethernet');
+      const file = save(`mutpath${i}.dtb`, b);
+      const r = await run(PROBE, ['path', file, ...paths], { timeoutMs: 30_000 });
+      if (r.code !== 0) continue; // an alias that now names itself: libfdt 1.6.1 dies
+      const theirs = r.stdout.trim().split('\n').map(Number);
+      paths.forEach((p, k) => {
+        const t = theirs[k] as number;
+        expect(fdt.pathOffset(p) ?? -1, `${p} in mutation ${i} (byte ${at})`).toBe(t < 0 ? -1 : t);
+      });
+    }
+    expect(compared).toBe(300);
+  });
+
   it('libfdt 1.6.1 crashes on an alias naming itself; we answer "not found"', async () => {
     const file = save('features.dtb', fixture('features.dtb'));
     const r = await run(PROBE, ['path', file, 'self'], { timeoutMs: 30_000 });
