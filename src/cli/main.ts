@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BootprotoError, createPhysicalMemory, hasErrors, toJson, type MemoryRegion } from '../core/index.js';
 import { detectFormat } from '../detect.js';
-import { STRUCTS, UsageError, inspectPvhElf, type Inspection } from './formats.js';
+import { STRUCTS, UsageError, inspectKernelImage, inspectPvhElf, multibootHeaders, type Inspection, type StructHandler } from './formats.js';
 import { renderProblems } from './render.js';
 
 const HELP: Record<string, string> = {
@@ -131,15 +131,30 @@ function inspectInput(o: Options): Inspection {
   if (file === undefined) throw new UsageError('give a FILE (or --as STRUCT with --load)');
   const bytes = readInput(file);
   const format = detectFormat(bytes);
+  const struct = (name: string): StructHandler => STRUCTS.find((s) => s.name === name) as StructHandler;
   switch (format) {
     case 'pvh-elf':
     case 'elf':
-      return inspectPvhElf(bytes);
+      return withMultiboot(inspectPvhElf(bytes), bytes);
+    case 'multiboot2-image':
+    case 'multiboot1-image':
+      return withMultiboot({ json: { format }, lines: [`${format}:`], problems: [] }, bytes);
     case 'pvh-start-info':
-      return (STRUCTS.find((s) => s.name === 'pvh-start-info') as (typeof STRUCTS)[number]).fromBytes(bytes, 0, {});
+      return struct('pvh-start-info').fromBytes(bytes, 0, {});
+    case 'boot-params':
+      return struct('boot-params').fromBytes(bytes, 0, {});
+    case 'bzimage':
+      return inspectKernelImage(bytes);
     default:
-      throw new UsageError(`${file}: unrecognised format; name the structure with --as (${STRUCTS.map((s) => s.name).join(', ')})`);
+      throw new UsageError(`${file}: unrecognised format (${format}); name the structure with --as (${STRUCTS.map((s) => s.name).join(', ')})`);
   }
+}
+
+/** Adds the Multiboot headers an image carries (Xen has both) to its inspection. */
+function withMultiboot(result: Inspection, bytes: Uint8Array): Inspection {
+  const mb = multibootHeaders(bytes);
+  if (mb.lines.length === 0) return result;
+  return { ...result, json: { ...result.json, ...mb.json }, lines: [...result.lines, ...mb.lines] };
 }
 
 function print(text: string): void {

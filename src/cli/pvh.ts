@@ -76,8 +76,11 @@ export function inspectPvhElf(bytes: Uint8Array): Inspection {
   const note = findPvhEntry(bytes);
   const lines: Lines = [];
   if (note === undefined) {
+    // Not a PVH kernel: that is a fact about the image, not a problem with it
+    // (malformed ELF still is).
+    const elfProblems = problems.filter((p) => p.code !== 'NOT_FOUND');
     lines.push('ELF image without a XEN_ELFNOTE_PHYS32_ENTRY note: not PVH-bootable');
-    return { json: { format: 'elf', note: null, problems }, lines, problems };
+    return { json: { format: 'elf', note: null, problems: elfProblems }, lines, problems: elfProblems };
   }
   lines.push(`ELF${note.elfClass} image with a PVH entry note`);
   lines.push(`  XEN_ELFNOTE_PHYS32_ENTRY @ file offset ${hex(note.offset)}`);

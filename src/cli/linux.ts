@@ -1,0 +1,57 @@
+/**
+ * The command line's handlers for the x86 Linux boot protocol: a bzImage's
+ * setup header, a zero page from a file or from memory (with what it points
+ * to), and the detected kernel image.
+ */
+import { BootprotoError, hasErrors, type Problem } from '../core/index.js';
+import {
+  BOOT_PARAMS,
+  decodeBootParams,
+  decodeSetupHeader,
+  inspectBzImage,
+  validateBootParams,
+  validateSetupHeader,
+  validateZeroPageInMemory,
+} from '../linux-bootparams/index.js';
+import { renderTree, type Lines } from './render.js';
+import type { Inspection, StructHandler } from './types.js';
+
+function tree(format: string, key: string, value: unknown, problems: Problem[], extra: Record<string, unknown> = {}): Inspection {
+  const lines: Lines = [];
+  renderTree(lines, '', key, value);
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) renderTree(lines, '', k, v);
+  return { json: { format, [key]: value, ...extra, problems }, lines, problems };
+}
+
+/** `--as boot-params`: the 4096-byte zero page. */
+export const bootParams: StructHandler = {
+  name: 'boot-params',
+  summary: 'the x86 Linux zero page (boot_params), and in memory what it points to',
+  fromMemory(memory, paddr) {
+    const findings = validateZeroPageInMemory(memory, paddr);
+    try {
+      const page = decodeBootParams(memory.read(paddr, BOOT_PARAMS.size, { format: 'linux', structure: 'boot_params' }));
+      return tree('boot-params', 'bootParams', page, findings.problems, { cmdline: findings.cmdline, setupData: findings.setupData });
+    } catch (e) {
+      if (!(e instanceof BootprotoError) || !hasErrors(findings.problems)) throw e;
+      return { json: { format: 'boot-params', bootParams: null, problems: findings.problems }, lines: ['boot_params: not decodable (see problems)'], problems: findings.problems, incomplete: true };
+    }
+  },
+  fromBytes(bytes, offset) {
+    return tree('boot-params', 'bootParams', decodeBootParams(bytes, offset), validateBootParams(bytes, offset));
+  },
+};
+
+/** `--as setup-header`: the setup header of a kernel image or zero page. */
+export const setupHeader: StructHandler = {
+  name: 'setup-header',
+  summary: "the setup_header of a bzImage or zero page (at 0x1f1 of the bytes given)",
+  fromBytes(bytes, offset) {
+    return tree('setup-header', 'setupHeader', decodeSetupHeader(bytes, offset), validateSetupHeader(bytes, offset));
+  },
+};
+
+/** Inspects a bzImage: where its parts are, its payload, version string and EFI stub. */
+export function inspectKernelImage(bytes: Uint8Array): Inspection {
+  return tree('bzimage', 'bzImage', inspectBzImage(bytes), validateSetupHeader(bytes));
+}
