@@ -154,3 +154,37 @@ export function problemFromError(error: BootprotoError): Problem {
 export function formatProblem(p: Problem): string {
   return `${p.severity} ${describeLocation(p)}: ${p.message} [${p.code}]`;
 }
+
+/**
+ * Gathers a validator's problems: `add` records one, `attempt` runs a
+ * decoding step and turns a thrown {@link BootprotoError} into a problem
+ * (returning undefined), so a validator reports everything and never throws.
+ */
+export class ProblemCollector {
+  /** The problems found so far, in the order found. */
+  readonly problems: Problem[] = [];
+
+  /** @param format The format every problem added through {@link ProblemCollector.add} names. */
+  constructor(readonly format: Format) {}
+
+  /** Records one problem. */
+  add(severity: Severity, code: string, structure: string, field: string | undefined, offset: number, message: string, paddr?: bigint): void {
+    const p: Problem = { severity, code, format: this.format, structure, offset, message };
+    if (field !== undefined) p.field = field;
+    if (paddr !== undefined) p.paddr = paddr;
+    this.problems.push(p);
+  }
+
+  /** Runs `fn`; a {@link BootprotoError} becomes a problem and the result is undefined. Other exceptions pass. */
+  attempt<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof BootprotoError) {
+        this.problems.push(problemFromError(e));
+        return undefined;
+      }
+      throw e;
+    }
+  }
+}

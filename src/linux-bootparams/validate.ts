@@ -14,6 +14,7 @@ import {
   type PhysicalMemory,
   type Problem,
   type Severity,
+  ProblemCollector,
 } from '../core/index.js';
 import {
   BOOT_FLAG_MAGIC,
@@ -50,25 +51,10 @@ const KNOWN_XLOADFLAGS = Object.values(XLOADFLAGS).reduce((a, b) => a | b, 0);
 const U64_END = 1n << 64n;
 const FOUR_G = 1n << 32n;
 
-/** Collects problems; a thrown {@link BootprotoError} becomes one. */
-class Collector {
-  readonly problems: Problem[] = [];
-  add(severity: Severity, code: string, structure: string, field: string | undefined, offset: number, message: string, paddr?: bigint): void {
-    const p: Problem = { severity, code, format: 'linux', structure, offset, message };
-    if (field !== undefined) p.field = field;
-    if (paddr !== undefined) p.paddr = paddr;
-    this.problems.push(p);
-  }
-  attempt<T>(fn: () => T): T | undefined {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof BootprotoError) {
-        this.problems.push(problemFromError(e));
-        return undefined;
-      }
-      throw e;
-    }
+/** This module's problems. */
+class Collector extends ProblemCollector {
+  constructor() {
+    super('linux');
   }
 }
 

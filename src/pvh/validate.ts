@@ -32,6 +32,7 @@ import {
   type PhysicalMemory,
   type Problem,
   type Severity,
+  ProblemCollector,
 } from '../core/index.js';
 import { PVH_LIMITS, type PvhLimits } from './handoff.js';
 import {
@@ -60,25 +61,10 @@ interface Span {
   offset: number;
 }
 
-class Collector {
-  readonly problems: Problem[] = [];
-  add(severity: Severity, code: string, structure: string, field: string | undefined, offset: number, message: string, paddr?: bigint): void {
-    const p: Problem = { severity, code, format: 'pvh', structure, offset, message };
-    if (field !== undefined) p.field = field;
-    if (paddr !== undefined) p.paddr = paddr;
-    this.problems.push(p);
-  }
-  /** Runs `fn`; a {@link BootprotoError} becomes a problem, and the result is undefined. */
-  attempt<T>(fn: () => T): T | undefined {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof BootprotoError) {
-        this.problems.push(problemFromError(e));
-        return undefined;
-      }
-      throw e;
-    }
+/** This module's problems. */
+class Collector extends ProblemCollector {
+  constructor() {
+    super('pvh');
   }
 }
 

@@ -35,6 +35,7 @@ import {
   type PhysicalMemory,
   type Problem,
   type Severity,
+  ProblemCollector,
 } from '../../core/index.js';
 import { MB1_LIMITS, decodeMb1Drives, mb1ColorInfoOffset, readMb1Info, type Mb1Limits } from './handoff.js';
 import {
@@ -72,24 +73,10 @@ interface Span {
   end: bigint;
 }
 
-class Collector {
-  readonly problems: Problem[] = [];
-  add(severity: Severity, code: string, structure: string, field: string | undefined, offset: number, message: string, paddr?: bigint): void {
-    const p: Problem = { severity, code, format: 'multiboot1', structure, offset, message };
-    if (field !== undefined) p.field = field;
-    if (paddr !== undefined) p.paddr = paddr;
-    this.problems.push(p);
-  }
-  attempt<T>(fn: () => T): T | undefined {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof BootprotoError) {
-        this.problems.push(problemFromError(e));
-        return undefined;
-      }
-      throw e;
-    }
+/** This module's problems. */
+class Collector extends ProblemCollector {
+  constructor() {
+    super('multiboot1');
   }
 }
 
