@@ -253,3 +253,20 @@ describe('uki-bootproto.efi (bootproto\'s own writer)', () => {
     expect(decodeUki(decodePeImage(made)).present).toEqual(['.sbat', '.osrel', '.cmdline', '.initrd', '.uname', '.linux']);
   });
 });
+
+describe('decodePeImage reads headers through views', () => {
+  it('gives the same objects as the core decoder', async () => {
+    const { decodeLayout } = await import('../../src/core/index.js');
+    for (const name of FIXTURES) {
+      const b = fixture(name);
+      const im = decodePeImage(b);
+      expect(im.dosHeader).toEqual(decodeLayout(IMAGE_DOS_HEADER, b, 0));
+      expect(im.fileHeader).toEqual(decodeLayout(IMAGE_FILE_HEADER, b, im.fileHeaderOffset));
+      expect(im.optionalHeader).toEqual(im.pe32Plus ? decodeLayout(IMAGE_OPTIONAL_HEADER64, b, im.optionalHeaderOffset) : decodeLayout(IMAGE_OPTIONAL_HEADER32, b, im.optionalHeaderOffset));
+      im.sections.forEach((s) => {
+        const { index: _i, headerOffset: _h, rawName: _r, resolvedName: _n, longNameOffset: _l, data: _d, ...h } = s;
+        expect(h).toEqual(decodeLayout(IMAGE_SECTION_HEADER, b, s.headerOffset));
+      });
+    }
+  });
+});
