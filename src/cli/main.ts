@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BootprotoError, createPhysicalMemory, hasErrors, toJson, type MemoryRegion } from '../core/index.js';
 import { detectFormat } from '../detect.js';
+import { decodeFdt, toDts } from '../fdt/index.js';
 import { STRUCTS, UsageError, inspectKernelImage, inspectPvhElf, multibootHeaders, type Inspection, type StructHandler } from './formats.js';
 import { renderProblems } from './render.js';
 
@@ -21,6 +22,7 @@ Usage:
   bootproto inspect FILE [--json]
   bootproto inspect --as STRUCT [--at ADDR] (FILE | --load FILE@PADDR [--load FILE@PADDR …]) [--json]
   bootproto validate …            same inputs as inspect; prints every problem
+  bootproto dts FILE.dtb          devicetree source that dtc compiles back to the same blob
   bootproto samples [MANIFEST]    inspects the bundled sample images
   bootproto help [COMMAND]
 
@@ -46,6 +48,12 @@ input (the problems say why); 2 usage error or unreadable input.
 
   Same inputs as inspect. Exit 0 when no error was found (warnings allowed),
   1 when at least one error was found, 2 when the input cannot be read.
+`,
+  dts: `bootproto dts FILE.dtb
+
+  Prints devicetree source for the blob: dtc -I dts -O dtb compiles it back
+  to the same bytes (pass -b N to dtc when boot_cpuid_phys is not 0; the
+  command says so on stderr).
 `,
   samples: `bootproto samples [MANIFEST]
 
@@ -143,6 +151,8 @@ function inspectInput(o: Options): Inspection {
       return struct('pvh-start-info').fromBytes(bytes, 0, {});
     case 'boot-params':
       return struct('boot-params').fromBytes(bytes, 0, {});
+    case 'fdt':
+      return struct('fdt').fromBytes(bytes, 0, {});
     case 'bzimage':
       return inspectKernelImage(bytes);
     default:
@@ -179,6 +189,18 @@ function runInspect(o: Options, validate: boolean): number {
     print(lines.join('\n'));
   }
   return result.incomplete ? 1 : 0;
+}
+
+function runDts(o: Options): number {
+  const file = o.files[0];
+  if (file === undefined) throw new UsageError('bootproto dts FILE.dtb');
+  const bytes = readInput(file);
+  const tree = decodeFdt(bytes);
+  if (tree.bootCpuidPhys !== 0) {
+    process.stderr.write(`bootproto: note: boot_cpuid_phys is ${tree.bootCpuidPhys}, which DTS cannot express; compile with dtc -b ${tree.bootCpuidPhys}\n`);
+  }
+  print(toDts(tree));
+  return 0;
 }
 
 interface Sample {
@@ -231,6 +253,8 @@ export function main(argv: readonly string[]): number {
         return runInspect(o, true);
       case 'samples':
         return runSamples(o);
+      case 'dts':
+        return runDts(o);
       default:
         throw new UsageError(`unknown command "${o.command}"; try bootproto help`);
     }
