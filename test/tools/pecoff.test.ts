@@ -38,6 +38,7 @@ import {
   decodeUki,
   encodePeHeaders,
   peChecksum,
+  summarizePeImage,
   validatePeImage,
   validateUki,
   type PeImage,
@@ -270,6 +271,14 @@ describe('EFI and Linux specifics', () => {
     const u = decodeUki(decodePeImage(read(images.arm64Uki as string)));
     expect(Buffer.compare(Buffer.from(u.linux as Uint8Array), fs.readFileSync(images.arm64Kernel as string))).toBe(0);
     expect(u.cmdline).toBe('console=ttyAMA0');
+  });
+  it('summarizePeImage sees the kernel as both a PE image and an x86 bzImage, signed and error-free', () => {
+    const s = summarizePeImage(read(images.vmlinuz as string));
+    expect(s.x86BzImage).toBe(true);
+    expect(s.machine).toBe('IMAGE_FILE_MACHINE_AMD64');
+    expect(s.certificates.length).toBeGreaterThan(0);
+    expect(s.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(summarizePeImage(read(images.arm64Kernel as string)).linuxImage?.arch).toBe('arm64');
   });
   it('the kernel\'s .compat names its ia32 entry point, inside .text', () => {
     const im = decodePeImage(read(images.vmlinuz as string));
