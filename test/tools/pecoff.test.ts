@@ -211,6 +211,10 @@ describe.each(NAMES)('%s', (name) => {
     const rows = [...out.matchAll(/^\s*(\d+)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)/gm)].map((m) => [m[2], parseInt(m[4] as string, 16), parseInt(m[5] as string, 16)]);
     const base = BigInt(image.optionalHeader.imageBase);
     expect(rows).toEqual(image.sections.map((s) => [s.resolvedName, Number(base + BigInt(s.virtualAddress)), s.pointerToRawData]));
+    // objdump -x reads the whole image (headers, directories, relocations) without complaint.
+    const all = await runOk('objdump', ['-x', images[name] as string], { timeoutMs: 120_000 });
+    expect(all.stderr).toBe('');
+    expect(all.stdout).toContain(`SizeOfImage\t\t${image.optionalHeader.sizeOfImage.toString(16).padStart(8, '0')}`);
   });
 
   it('has the checksum pefile computes and the Authenticode digest pesign prints', async () => {
