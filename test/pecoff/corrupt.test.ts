@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { BootprotoError } from '../../src/core/index.js';
 import {
   addSections,
+  authenticodeSha256,
   decodeBaseRelocations,
   decodeCertificates,
   decodeDebugDirectory,
@@ -272,5 +273,40 @@ describe('imports that share one lookup table', () => {
       threw = e;
     }
     expect(threw === undefined || threw instanceof BootprotoError).toBe(true);
+  });
+});
+
+describe('the Authenticode digest leaves the certificate table out', () => {
+  it('an image padded to 8 bytes has the digest of itself with any certificate table appended', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 300 }), { minLength: 1, maxLength: 3 }), (bodies) => {
+        const unsigned = fixture('app64.efi');
+        const padded = new Uint8Array((unsigned.length + 7) & ~7);
+        padded.set(unsigned);
+        const entries = bodies.map((body) => {
+          const e = new Uint8Array((8 + body.length + 7) & ~7);
+          put(e, 0, 8 + body.length);
+          put(e, 4, 0x0200, 2);
+          put(e, 6, 0x0002, 2);
+          e.set(body, 8);
+          return e;
+        });
+        const tableSize = entries.reduce((a, e) => a + e.length, 0);
+        const signed = new Uint8Array(padded.length + tableSize);
+        signed.set(padded);
+        let o = padded.length;
+        for (const e of entries) {
+          signed.set(e, o);
+          o += e.length;
+        }
+        const entry = decodePeImage(signed).dataDirectories[4]?.entryOffset as number;
+        put(signed, entry, padded.length);
+        put(signed, entry + 4, tableSize);
+        const s = decodePeImage(signed);
+        expect(decodeCertificates(s).map((c) => c.bCertificate)).toEqual(bodies);
+        expect(toHex(authenticodeSha256(s))).toBe(toHex(authenticodeSha256(decodePeImage(padded))));
+      }),
+      { numRuns: 40, seed: 11 },
+    );
   });
 });

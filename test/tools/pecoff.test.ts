@@ -240,6 +240,15 @@ describe('certificates', () => {
     expect((list.stdout.match(/^signature \d+/gm) ?? []).length).toBe(1);
     await runOk('sbverify', ['--cert', `${tmp}/cert.pem`, images.stubSigned as string]);
   });
+  it('a UKI bootproto built, signed by sbsign, verifies with sbverify, and its signature holds our digest', async () => {
+    const signed = path.join(tmp, 'uki-bootproto-signed.efi');
+    await runOk('sbsign', ['--key', `${tmp}/key.pem`, '--cert', `${tmp}/cert.pem`, '--output', signed, images.ukiOurs as string]);
+    await runOk('sbverify', ['--cert', `${tmp}/cert.pem`, signed]);
+    const im = decodePeImage(read(signed));
+    expect(hex(decodeCertificates(im)[0]?.bCertificate ?? new Uint8Array())).toContain(hex(authenticodeSha256(im)));
+    const h = (await runOk('pesign', ['--hash', '-i', signed])).stdout.trim().split(/\s+/).pop();
+    expect(hex(authenticodeSha256(im))).toBe(h);
+  });
   it('Debian\'s signed shim carries two certificates, as sbverify lists', async () => {
     const im = decodePeImage(read(images.shimSigned as string));
     const certs = decodeCertificates(im);
