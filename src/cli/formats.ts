@@ -5,6 +5,7 @@
 import { efiMemmap } from './efi-memmap.js';
 import { fdtBlob } from './fdt.js';
 import { bootParams, setupHeader } from './linux.js';
+import { peImage } from './pecoff.js';
 import { mb1Header, mb1Info, mb2Header, mb2Info } from './multiboot.js';
 import { pvhStartInfo } from './pvh.js';
 import type { StructHandler } from './types.js';
@@ -15,4 +16,4 @@ export { inspectKernelImage } from './linux.js';
 export { UsageError, type Inspection, type Params, type StructHandler } from './types.js';
 
 /** Every structure `--as` accepts. */
-export const STRUCTS: readonly StructHandler[] = [pvhStartInfo, fdtBlob, bootParams, setupHeader, efiMemmap, mb1Info, mb2Info, mb1Header, mb2Header];
+export const STRUCTS: readonly StructHandler[] = [pvhStartInfo, fdtBlob, bootParams, setupHeader, peImage, efiMemmap, mb1Info, mb2Info, mb1Header, mb2Header];

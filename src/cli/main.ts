@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { BootprotoError, createPhysicalMemory, hasErrors, toJson, type MemoryRegion } from '../core/index.js';
 import { detectFormat } from '../detect.js';
 import { decodeFdt, toDts } from '../fdt/index.js';
+import { detectPeImage } from '../pecoff/index.js';
 import { STRUCTS, UsageError, inspectKernelImage, inspectPvhElf, multibootHeaders, type Inspection, type StructHandler } from './formats.js';
 import { renderProblems } from './render.js';
 
@@ -154,10 +155,23 @@ function inspectInput(o: Options): Inspection {
     case 'fdt':
       return struct('fdt').fromBytes(bytes, 0, {});
     case 'bzimage':
-      return inspectKernelImage(bytes);
+      return withPe(inspectKernelImage(bytes), bytes);
+    case 'pe':
+      return struct('pe').fromBytes(bytes, 0, {});
     default:
       throw new UsageError(`${file}: unrecognised format (${format}); name the structure with --as (${STRUCTS.map((s) => s.name).join(', ')})`);
   }
+}
+
+/** Adds the PE/COFF view of a bzImage that is also a PE image (the EFI stub). */
+function withPe(result: Inspection, bytes: Uint8Array): Inspection {
+  if (!detectPeImage(bytes)) return result;
+  const pe = (STRUCTS.find((s) => s.name === 'pe') as StructHandler).fromBytes(bytes, 0, {});
+  return {
+    json: { ...result.json, pe: pe.json['pe'] },
+    lines: [...result.lines, '', 'The same file as a PE/COFF image (the EFI stub):', ...pe.lines],
+    problems: [...result.problems, ...pe.problems],
+  };
 }
 
 /** Adds the Multiboot headers an image carries (Xen has both) to its inspection. */
