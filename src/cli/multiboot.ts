@@ -7,12 +7,15 @@ import {
   decodeMb1Handoff,
   findMb1Header,
   findMb2Header,
+  mb2EfiMemoryMap,
   readMb2Info,
+  type Mb2Info,
   validateMb1Handoff,
   validateMb1Header,
   validateMb2Header,
   validateMb2Info,
 } from '../multiboot/index.js';
+import { renderEfiMemoryMap } from './efi-memmap.js';
 import { renderTree, type Lines } from './render.js';
 import type { Inspection, StructHandler } from './types.js';
 
@@ -52,7 +55,19 @@ export const mb2Info: StructHandler = {
   name: 'mb2-info',
   summary: 'Multiboot 2 boot information (every tag)',
   fromMemory(memory, paddr) {
-    return decodeOrReport('mb2-info', 'info', validateMb2Info(memory, paddr), () => readMb2Info(memory, paddr));
+    const result = decodeOrReport('mb2-info', 'info', validateMb2Info(memory, paddr), () => readMb2Info(memory, paddr));
+    if (result.incomplete) return result;
+    // An EFI memory map tag is shown as the efi-memmap handler shows a map.
+    for (const tag of (result.json['info'] as Mb2Info).tags) {
+      if (tag.kind !== 'efi-mmap') continue;
+      try {
+        result.lines.push(`efi-mmap tag (type 17), decoded:`, ...renderEfiMemoryMap(mb2EfiMemoryMap(tag), 0, '  '));
+      } catch (e) {
+        if (!(e instanceof BootprotoError)) throw e;
+        result.lines.push(`efi-mmap tag (type 17): ${e.message}`);
+      }
+    }
+    return result;
   },
   fromBytes(_bytes, offset) {
     throw new BootprotoError({ code: 'BAD_VALUE', format: 'multiboot2', structure: 'multiboot2_info', offset, reason: 'give --load FILE@PADDR regions and --at PADDR' });
