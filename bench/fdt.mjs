@@ -1,5 +1,4 @@
-// Devicetree benchmarks: `npm run build && node --expose-gc bench/fdt.mjs`.
-// Never part of `npm test`.
+// Devicetree benchmark cases (declarations only; bench/run.mjs times them).
 //
 // The blob: a synthetic kernel-like tree of about 1,000 nodes (buses, devices
 // with compatible/reg/interrupts/clocks/status/pinctrl strings), written as
@@ -7,36 +6,21 @@
 // binary is committed. Cases, each in ns per node (per look-up for paths):
 //   - cursor walk: FdtCursor over every token, names compared, cells read;
 //   - plain JS scan: a hand-written DataView loop over the same tokens (the
-//     floor a cursor can reach), in the same process;
+//     floor a cursor can reach);
 //   - openFdt (one walk that builds the path index), decodeFdt (plain objects);
 //   - path look-ups through the index, against libfdt's fdt_path_offset;
 //   - libfdt's own API walk (fdt_next_node, fdt_for_each_property_offset,
 //     fdt_getprop_by_offset), when gcc and libfdt-dev are installed: the
-//     probe test/tools/fdt/libfdt-probe.c is built into .cache/ (never committed).
-// Bytes allocated per node of the cursor walk: global.gc() then heapUsed
-// deltas, smallest over several windows.
-//
-// BOOTPROTO_DIST=/path/to/dist benchmarks another build.
+//     probe test/tools/fdt/libfdt-probe.c is built into .cache/ (never
+//     committed) and times itself (wall clock).
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DIST = resolve(process.env.BOOTPROTO_DIST ?? join(here, '..', 'dist'));
-const { FdtCursor, FDT_BEGIN_NODE, FDT_END, FDT_PROP, openFdt, decodeFdt } = await import(
-  pathToFileURL(join(DIST, 'fdt/index.js')).href
-);
-
-if (typeof globalThis.gc !== 'function') {
-  console.error('bench/fdt: run with node --expose-gc');
-  process.exit(2);
-}
-
-// ---------------------------------------------------------------------------
-// The blob
+export default async function setup({ load, sink, root }) {
+const { FdtCursor, FDT_BEGIN_NODE, FDT_END, FDT_PROP, openFdt, decodeFdt } = await load('fdt');
 
 function makeDts() {
   const lines = ['/dts-v1/;', '/ {', '\tcompatible = "bench,board", "bench,soc";', '\t#address-cells = <2>;', '\t#size-cells = <2>;'];
@@ -70,49 +54,11 @@ function makeDts() {
 }
 
 const tmp = mkdtempSync(join(os.tmpdir(), 'bench-fdt-'));
+const dtb = join(tmp, 'big.dtb');
 writeFileSync(join(tmp, 'big.dts'), makeDts());
-execFileSync('timeout', ['60', 'dtc', '-q', '-I', 'dts', '-O', 'dtb', '-o', join(tmp, 'big.dtb'), join(tmp, 'big.dts')]);
-const blob = new Uint8Array(readFileSync(join(tmp, 'big.dtb')));
-
-// ---------------------------------------------------------------------------
-// Harness: median ns per item over rounds of ~10 ms.
-
-let sink = 0;
-function time(name, itemsPerCall, fn) {
-  const t0 = performance.now();
-  while (performance.now() - t0 < 300) fn();
-  let reps = 1;
-  for (;;) {
-    const s = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    if (performance.now() - s > 10) break;
-    reps *= 2;
-  }
-  const rounds = [];
-  for (let r = 0; r < 15; r++) {
-    const s = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) fn();
-    rounds.push(Number(process.hrtime.bigint() - s) / (reps * itemsPerCall));
-  }
-  rounds.sort((a, b) => a - b);
-  return { name, ns: rounds[7], min: rounds[0], max: rounds[14] };
-}
-
-function allocated(itemsPerCall, fn) {
-  for (let i = 0; i < 200; i++) fn();
-  let best = Infinity;
-  for (let w = 0; w < 8; w++) {
-    globalThis.gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 100; i++) fn();
-    const after = process.memoryUsage().heapUsed;
-    if (after >= before) best = Math.min(best, (after - before) / (100 * itemsPerCall));
-  }
-  return best;
-}
-
-// ---------------------------------------------------------------------------
-// Cases
+execFileSync('timeout', ['60', 'dtc', '-q', '-I', 'dts', '-O', 'dtb', '-o', dtb, join(tmp, 'big.dts')]);
+const blob = new Uint8Array(readFileSync(dtb));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 const fdt = openFdt(blob);
 const nodes = fdt.nodeCount;
@@ -125,7 +71,7 @@ function cursorWalk() {
     if (t === FDT_BEGIN_NODE) s += cursor.nameLength;
     else if (t === FDT_PROP) s += cursor.valueLength + (blob[cursor.nameStart] === 0x63 ? 1 : 0);
   }
-  sink ^= s;
+  sink[0] = s;
 }
 
 // The floor: a hand-written scan of the same tokens, without the checks.
@@ -150,7 +96,7 @@ function plainScan() {
       o = (o + 8 + len + 3) & ~3;
     } else if (tag === 9) break;
   }
-  sink ^= s;
+  sink[0] = s;
 }
 
 const paths = fdt.nodes().map((n) => fdt.nodePath(n));
@@ -161,40 +107,62 @@ lookupPaths.push('serial0', '/chosen', '/memory');
 function lookups() {
   let s = 0;
   for (const p of lookupPaths) s += fdt.pathOffset(p) ?? 0;
-  sink ^= s;
+  sink[0] = s;
 }
 
-const results = [];
-const walk = time('cursor walk (per node)', nodes, cursorWalk);
-const scan = time('plain JS DataView scan (per node)', nodes, plainScan);
-results.push(walk, scan);
-results.push(time('openFdt: walk + index (per node)', nodes, () => (sink ^= openFdt(blob).nodeCount)));
-results.push(time('decodeFdt: tree of objects (per node)', nodes, () => (sink ^= decodeFdt(blob).root.children.length)));
-results.push(time('pathOffset through the index (per look-up)', lookupPaths.length, lookups));
-const walkBytes = allocated(nodes, cursorWalk);
 
-// libfdt, when it can be built.
-let libfdt;
-try {
-  const probe = join(here, '..', '.cache', 'libfdt-probe');
-  mkdirSync(dirname(probe), { recursive: true });
-  execFileSync('gcc', ['-O2', '-o', probe, join(here, '..', 'test/tools/fdt/libfdt-probe.c'), '-lfdt'], { stdio: 'pipe' });
-  const file = join(tmp, 'big.dtb');
-  const w = execFileSync(probe, ['walk', file, '2000']).toString().trim().split(' ');
-  const lk = execFileSync(probe, ['lookups', file, '20', ...lookupPaths]).toString().trim().split(' ');
-  libfdt = { walkNs: Number(w[2]), lookupNs: Number(lk[1]), nodes: Number(w[0]) };
-} catch (e) {
-  libfdt = { error: String(e.message ?? e).split('\n')[0] };
+function probe() {
+  const exe = join(root, '.cache', 'libfdt-probe');
+  const src = join(root, 'test/tools/fdt/libfdt-probe.c');
+  if (!existsSync(exe) || statSync(exe).mtimeMs < statSync(src).mtimeMs) {
+    mkdirSync(dirname(exe), { recursive: true });
+    execFileSync('gcc', ['-O2', '-o', exe, src, '-lfdt'], { stdio: 'pipe' });
+  }
+  return exe;
 }
-rmSync(tmp, { recursive: true, force: true });
+function libfdt(args) {
+  try {
+    return execFileSync(probe(), args).toString().trim().split(' ');
+  } catch (e) {
+    console.error(`bench/fdt: libfdt comparison skipped: ${String(e.message ?? e).split('\n')[0]}`);
+    return null;
+  }
+}
 
-console.log(`blob: ${blob.length} bytes, ${nodes} nodes, ${lookupPaths.length} look-up paths; node ${process.version}`);
-for (const r of results) console.log(`${r.name.padEnd(46)} ${r.ns.toFixed(1).padStart(9)} ns  (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})`);
-console.log(`cursor walk / plain scan: ${(walk.ns / scan.ns).toFixed(2)}x median, ${(walk.min / scan.min).toFixed(2)}x min`);
-console.log(`cursor walk bytes allocated per node: ${walkBytes.toFixed(3)}`);
-if (libfdt.error === undefined) {
-  console.log(`libfdt API walk (per node, C):               ${libfdt.walkNs.toFixed(1).padStart(9)} ns  -> cursor is ${(libfdt.walkNs / walk.ns).toFixed(1)}x faster`);
-  const ours = results[4].ns;
-  console.log(`libfdt fdt_path_offset (per look-up, C):      ${libfdt.lookupNs.toFixed(1).padStart(9)} ns  -> index is ${(libfdt.lookupNs / ours).toFixed(1)}x faster`);
-} else console.log(`libfdt comparison skipped: ${libfdt.error}`);
-if (sink === 0.5) console.log('');
+const w = { group: 'fdt walk', unit: 'node', items: nodes };
+const p = { group: 'fdt path', unit: 'look-up', items: lookupPaths.length };
+return {
+  info: `a ${blob.length}-byte DTB of ${nodes} nodes (dtc-compiled), ${lookupPaths.length} look-up paths`,
+  cases: [
+    { ...w, name: 'fdt walk: plain JS DataView token scan', kind: 'plain', fn: plainScan },
+    { ...w, name: 'fdt walk: FdtCursor walk', kind: 'ours', fn: cursorWalk },
+    { ...w, name: 'fdt walk: openFdt (walk + path index build)', kind: 'ours', fn: () => (sink[0] = openFdt(blob).nodeCount), checksumFree: true },
+    { ...w, name: 'fdt walk: decodeFdt (tree of objects)', kind: 'ours', fn: () => (sink[0] = decodeFdt(blob).root.children.length), checksumFree: true },
+    { ...p, name: 'fdt path: pathOffset through the index', kind: 'ours', fn: lookups },
+  ],
+  external: [
+    {
+      name: 'fdt walk: libfdt API walk (C)',
+      group: 'fdt walk',
+      unit: 'node',
+      run() {
+        const out = libfdt(['walk', dtb, '2000']);
+        return out && { nsPerItem: Number(out[2]), note: 'C, wall' };
+      },
+    },
+    {
+      name: 'fdt path: libfdt fdt_path_offset (C)',
+      group: 'fdt path',
+      unit: 'look-up',
+      run() {
+        const out = libfdt(['lookups', dtb, '20', ...lookupPaths]);
+        return out && { nsPerItem: Number(out[1]), note: 'C, wall' };
+      },
+    },
+  ],
+  targets: [
+    { name: 'FDT cursor walk ≤1.5× plain JS token scan, 0 B/node', case: 'fdt walk: FdtCursor walk', maxRatio: 1.5, maxBytes: 0 },
+    { name: 'FDT path look-up via index ≥100× faster than fdt_path_offset', case: 'fdt path: pathOffset through the index', against: 'fdt path: libfdt fdt_path_offset (C)', minSpeedup: 100 },
+  ],
+};
+}

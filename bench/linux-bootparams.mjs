@@ -1,23 +1,19 @@
-// Benchmarks of linux-bootparams (run: npm run build && node --expose-gc bench/linux-bootparams.mjs).
-// Two measurements, each beside a hand-written DataView loop doing the same work in this process:
+// Linux boot protocol benchmark cases (declarations only; bench/run.mjs times them):
 //   1. decode of a whole zero page (128 e820 entries) into a plain object;
-//   2. a walk over the 128-entry e820 table through one reused view (number accessors).
-// Reports ns per item (median of rounds), the ratio to the DataView loop, and bytes allocated per
-// item (global.gc, then the smallest heapUsed delta over several windows). Never part of npm test.
-import { decodeBootParams, encodeE820Entries, viewZeroPageE820 } from '../dist/linux-bootparams/index.js';
+//   2. a walk over the 128-entry e820 table through a view (number accessors),
+// each beside a hand-written DataView loop doing the same work; the e820 walk
+// also beside binary-parser and restructure.
+import { Parser } from 'binary-parser';
+import * as r from 'restructure';
 
-if (typeof global.gc !== 'function') {
-  console.error('run with node --expose-gc');
-  process.exit(2);
-}
-
+export default async function setup({ load, sink }) {
+const { decodeBootParams, encodeE820Entries, viewZeroPageE820 } = await load('linux-bootparams');
 const zp = new Uint8Array(4096);
 const entries = [];
 for (let i = 0; i < 128; i++) entries.push({ addr: BigInt(i) << 28n, size: 0x0ff00000n + BigInt(i), type: 1 + (i % 5) });
 encodeE820Entries(entries, zp, 0x2d0);
 zp[0x1e8] = 128;
 zp.set([0x55, 0xaa], 0x1fe);
-const sink = new Float64Array(1);
 
 // --- the hand-written DataView baselines -------------------------------------------------------
 const dv = new DataView(zp.buffer);
@@ -38,6 +34,9 @@ function dvDecode() {
     sentinel: dv.getUint8(0x1ef), hdr, e820Table: e820,
   };
 }
+function dvDecodeCase() {
+  sink[0] = dvDecode().e820Table.length;
+}
 function dvWalk() {
   let sum = 0;
   const n = dv.getUint8(0x1e8);
@@ -52,7 +51,8 @@ function dvWalk() {
 
 // --- ours ------------------------------------------------------------------------------------------
 function ourDecode() {
-  return decodeBootParams(zp);
+  const z = decodeBootParams(zp);
+  sink[0] = z.e820Table.length;
 }
 function ourWalk() {
   const t = viewZeroPageE820(zp);
@@ -73,50 +73,40 @@ function ourWalkReused() {
   sink[0] = sum;
 }
 
-// --- harness --------------------------------------------------------------------------------------
-let keep;
-function time(fn, itemsPerCall) {
-  for (let k = 0; k < 3000; k++) keep = fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = process.hrtime.bigint();
-    for (let k = 0; k < reps; k++) keep = fn();
-    if (Number(process.hrtime.bigint() - t0) > 10e6) break;
-    reps *= 2;
-  }
-  const rounds = [];
-  for (let r = 0; r < 15; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let k = 0; k < reps; k++) keep = fn();
-    rounds.push(Number(process.hrtime.bigint() - t0) / (reps * itemsPerCall));
-  }
-  rounds.sort((a, b) => a - b);
-  return rounds[7];
+
+const bpE820 = new Parser().endianness('little').uint64('addr').uint64('size').uint32('type');
+const bpTable = new Parser().array('entries', { type: bpE820, length: 128 });
+const e820Bytes = zp.subarray(0x2d0, 0x2d0 + 128 * 20);
+function binaryParser() {
+  const { entries } = bpTable.parse(e820Bytes);
+  let sum = 0;
+  for (const e of entries) sum += Number(e.addr) + Number(e.size) + e.type;
+  sink[0] = sum;
 }
-function bytesPer(fn, itemsPerCall) {
-  const calls = 100;
-  const deltas = [];
-  for (let w = 0; w < 8; w++) {
-    global.gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let k = 0; k < calls; k++) keep = fn();
-    const after = process.memoryUsage().heapUsed;
-    if (after >= before) deltas.push(after - before);
-  }
-  global.gc();
-  const e0 = process.memoryUsage().heapUsed;
-  const empty = process.memoryUsage().heapUsed - e0;
-  return deltas.length ? Math.max(0, Math.min(...deltas) - empty) / (calls * itemsPerCall) : NaN;
+const u = r.uint32le;
+const rsTable = new r.Array(new r.Struct({ addrLo: u, addrHi: u, sizeLo: u, sizeHi: u, type: u }), 128);
+function restructure() {
+  const entries = rsTable.fromBuffer(e820Bytes);
+  let sum = 0;
+  for (const e of entries) sum += e.addrHi * 4294967296 + e.addrLo + e.sizeHi * 4294967296 + e.sizeLo + e.type;
+  sink[0] = sum;
 }
 
-const rows = [];
-function pair(name, unit, items, ours, base) {
-  const a = time(ours, items);
-  const b = time(base, items);
-  rows.push({ case: name, unit, 'ns/item': a.toFixed(1), 'DataView ns/item': b.toFixed(1), ratio: (a / b).toFixed(2), 'bytes/item': bytesPer(ours, items).toFixed(1), 'DataView bytes/item': bytesPer(base, items).toFixed(1) });
+const w = { group: 'e820', unit: 'entry', items: 128 };
+const z = { group: 'zero page', unit: 'zero page', items: 1 };
+return {
+  info: 'a zero page with 128 e820 entries',
+  cases: [
+    { ...w, name: 'e820: plain DataView loop', kind: 'plain', fn: dvWalk },
+    { ...w, name: 'e820: one reused table view', kind: 'ours', fn: ourWalkReused },
+    { ...w, name: 'e820: viewZeroPageE820 per walk', kind: 'ours', fn: ourWalk },
+    { ...w, name: 'e820: binary-parser', kind: 'peer', fn: binaryParser },
+    { ...w, name: 'e820: restructure', kind: 'peer', fn: restructure },
+    { ...z, name: 'zero page: plain DataView decode', kind: 'plain', fn: dvDecodeCase },
+    { ...z, name: 'zero page: decodeBootParams', kind: 'ours', fn: ourDecode },
+  ],
+  targets: [
+    { name: 'e820 view walk ≤1.5× DataView, 0 B/entry', case: 'e820: one reused table view', maxRatio: 1.5, maxBytes: 0 },
+  ],
+};
 }
-pair('decodeBootParams (whole zero page, 128 e820)', 'zero page', 1, ourDecode, dvDecode);
-pair('e820 walk, viewZeroPageE820 per walk', 'entry', 128, ourWalk, dvWalk);
-pair('e820 walk, one reused table view', 'entry', 128, ourWalkReused, dvWalk);
-console.table(rows);
-if (keep === 42) console.log(sink[0]);

@@ -1,29 +1,11 @@
-// Benchmark of the Multiboot 2 tag walk: a large information block (10,000
-// module tags with strings of varied length, a 512-entry memory map and the
-// usual small tags) walked with the zero-allocation cursor, with the cursor's
-// memory-map table view, and decoded whole, against a hand-written DataView
-// loop doing the same work in the same process.
-//
-//   npm run build && node --expose-gc bench/multiboot.mjs
-//
-// For each case: a warm-up of about 0.3 s, then ROUNDS timed rounds (each
-// about 20 ms); printed are the median ns per tag, the spread (min–max), the
-// ratio of medians to the DataView loop, and bytes allocated per tag (gc(),
-// then the smallest heapUsed delta over a few windows of walks). Never run by
-// `npm test`.
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Multiboot 2 benchmark cases (declarations only; bench/run.mjs times them):
+// a large information block (10,000 module tags with strings of varied
+// length, a 512-entry memory map and the usual small tags) walked with the
+// zero-allocation cursor (and its memory-map table view) and decoded whole,
+// against a hand-written DataView loop doing the same work.
 
-const here = dirname(fileURLToPath(import.meta.url));
-const dist = process.env.BOOTPROTO_DIST ?? join(here, '..', 'dist');
-const m = await import(pathToFileURL(join(dist, 'multiboot', 'index.js')).href);
-const gc = globalThis.gc;
-if (typeof gc !== 'function') {
-  console.error('run with node --expose-gc');
-  process.exit(2);
-}
-const ROUNDS = Number(process.env.ROUNDS ?? 15);
-
+export default async function setup({ load, sink }) {
+const m = await load('multiboot');
 const bytes = m.encodeMb2Info({
   tags: m.mb2TagsFromSpec({
     cmdline: 'console=ttyS0 loglevel=7',
@@ -39,7 +21,6 @@ const cursor = new m.Mb2TagCursor(bytes);
 let TAGS = 0;
 cursor.reset();
 while (cursor.next()) TAGS++;
-const sink = new Float64Array(1);
 
 // What every case computes: total module bytes, RAM bytes of the memory map, number of tags.
 function plainDataView() {
@@ -88,51 +69,17 @@ function decodeWhole() {
   sink[0] = mods + Number(ram) + n;
 }
 
-function timeRounds(fn) {
-  const warmEnd = performance.now() + 300;
-  let reps = 0;
-  while (performance.now() < warmEnd) { fn(); reps++; }
-  const perRound = Math.max(1, Math.round(reps / 15));
-  const ns = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let k = 0; k < perRound; k++) fn();
-    ns.push(Number(process.hrtime.bigint() - t0) / perRound / TAGS);
-  }
-  ns.sort((a, b) => a - b);
-  return { median: ns[ns.length >> 1], min: ns[0], max: ns[ns.length - 1] };
-}
 
-function bytesPerTag(fn, walks) {
-  let best = Infinity;
-  for (let w = 0; w < 6; w++) {
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let k = 0; k < walks; k++) fn();
-    const after = process.memoryUsage().heapUsed;
-    if (after >= before) best = Math.min(best, (after - before) / walks / TAGS);
-  }
-  return best === Infinity ? NaN : best;
-}
-
-const cases = [
-  ['plain DataView loop', plainDataView, 10],
-  ['Mb2TagCursor walk (+ mmap table view)', cursorWalk, 10],
-  ['decodeMb2Info + object walk', decodeWhole, 1],
-];
-const checks = cases.map(([, fn]) => { fn(); return sink[0]; });
-if (new Set(checks).size !== 1) {
-  console.error(`checksums differ: ${checks.join(', ')}`);
-  process.exit(1);
-}
-console.log(`Multiboot 2 information, ${bytes.length} bytes, ${TAGS} tags; Node ${process.version}; ${ROUNDS} rounds`);
-let base;
-for (const [name, fn, walks] of cases) {
-  const t = timeRounds(fn);
-  base ??= t.median;
-  const alloc = bytesPerTag(fn, walks);
-  console.log(
-    `${name.padEnd(40)} ${t.median.toFixed(2).padStart(8)} ns/tag  (${t.min.toFixed(2)}–${t.max.toFixed(2)})  ` +
-      `x${(t.median / base).toFixed(2).padStart(6)}  ${alloc.toFixed(1).padStart(7)} B/tag`,
-  );
+const g = { group: 'mb2 tags', unit: 'tag', items: TAGS };
+return {
+  info: `Multiboot 2 information of ${bytes.length} bytes, ${TAGS} tags (10,000 modules, a 512-entry mmap)`,
+  cases: [
+    { ...g, name: 'mb2 tags: plain DataView loop', kind: 'plain', fn: plainDataView },
+    { ...g, name: 'mb2 tags: Mb2TagCursor walk (+ mmap view)', kind: 'ours', fn: cursorWalk },
+    { ...g, name: 'mb2 tags: decodeMb2Info + objects', kind: 'ours', fn: decodeWhole },
+  ],
+  targets: [
+    { name: 'MB2 tag cursor walk ≤1.5× DataView, 0 B/tag', case: 'mb2 tags: Mb2TagCursor walk (+ mmap view)', maxRatio: 1.5, maxBytes: 0 },
+  ],
+};
 }

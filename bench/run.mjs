@@ -1,9 +1,17 @@
-// bootproto benchmarks: a small harness of our own, run by `npm run bench`
+// bootproto benchmarks: one harness for every module, run by `npm run bench`
 // (`npm run build && node --expose-gc bench/run.mjs`). Never part of `npm test`.
 //
-// Each case is a function that processes one batch (1,024 memory map entries,
-// or 1,024 start_info calls) and writes its checksum into `sink[0]`. The
-// checksums of a group's cases must be equal (else exit 1). Each case then
+// The cases live in bench/<module>.mjs: each default-exports an async
+// `setup(ctx)` returning { info, cases, external, targets }. A case is
+// { name, group, unit, items, kind: 'plain' | 'ours' | 'peer', fn }: `fn()`
+// processes `items` items (one call of it is a batch) and writes its checksum
+// into `ctx.sink[0]`; the checksums of a group's cases must be equal (else
+// exit 1; `checksumFree: true` opts a case out). The group's 'plain' case (a
+// hand-written DataView loop) is the baseline of its ratios; a 'peer' row
+// (typed-binary, binary-parser, restructure, pe-library, libfdt) is also
+// compared with the group's first 'ours' row. `external` cases are programs
+// timed by themselves (libfdt through a C probe). A target names a case and
+// the bound it must meet; each is a row under the table. Each case then
 // runs in a fresh node process of its own, where the harness
 //   1. warms it up (about 0.3 s, so that TurboFan has optimised it);
 //   2. times ROUNDS rounds of `reps` batches with process.hrtime.bigint(),
@@ -35,7 +43,6 @@
 // BOOTPROTO_DIST=/path/to/dist benchmarks another build of the library (a
 // scratch copy) with the same harness.
 
-import { BufferReader, Measurer, Schema, object, u32 as tbU32 } from 'typed-binary';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -44,6 +51,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** The case files, in the order of the table. Each default-exports `setup(ctx)`. */
+const MODULES = ['pvh', 'efi-memmap', 'linux-bootparams', 'multiboot', 'pecoff', 'fdt'];
 
 // ---------------------------------------------------------------------------
 // Options
@@ -80,257 +90,33 @@ if (CHILD === null) {
   DIST = snapshot;
 }
 
-/** The options a child process needs (the dist comes through the environment). */
-function childArgs() {
-  return ['--rounds', String(ROUNDS)];
-}
-
 /** A scavenge: new space emptied, optimised code left alone (see the top of the file). */
 const minorGc = () => globalThis.gc({ type: 'minor' });
 
-const root = await import(pathToFileURL(join(DIST, 'index.js')).href);
-const pvh = await import(pathToFileURL(join(DIST, 'pvh', 'index.js')).href);
-const { viewMemmap, decodeMemmapEntry, decodeStartInfo, viewStartInfo, HVM_MEMMAP_TABLE_ENTRY, XEN_HVM_START_MAGIC_VALUE } = pvh;
-
-// The root entry and the subpath share one chunk: the same functions, the same error class.
-if (root.pvh.viewMemmap !== viewMemmap || HVM_MEMMAP_TABLE_ENTRY.size !== 24) {
-  console.error('bench: dist/index.js and dist/pvh/index.js do not share the pvh module');
-  process.exit(1);
-}
-
-// ---------------------------------------------------------------------------
-// Inputs: seeded, so every run reads the same bytes.
-
-/** xorshift32: small, seeded, good enough to scatter test values. */
-function prng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
-const COUNT = 1024;
-const ENTRY = 24;
-const rand = prng(0x5eed_b007);
-
-// Addresses below 2^42 and sizes below 2^36, page-aligned, so that the number
-// accessors never throw and a walk's sum (1,024 terms) stays exact below 2^53:
-// every case then computes bit-identical checksums.
-const memmap = new Uint8Array(COUNT * ENTRY);
-{
-  const dv = new DataView(memmap.buffer);
-  for (let i = 0; i < COUNT; i++) {
-    const o = i * ENTRY;
-    dv.setUint32(o, rand() & 0xfffff000, true);
-    dv.setUint32(o + 4, rand() & 0x3ff, true);
-    dv.setUint32(o + 8, rand() & 0xfffff000, true);
-    dv.setUint32(o + 12, rand() & 0xf, true);
-    dv.setUint32(o + 16, 1 + (rand() % 7), true);
-    dv.setUint32(o + 20, 0, true);
-  }
-}
-
-// Sixteen version-1 start_infos, 64 bytes apart, with scattered values; call
-// i reads the (i mod 16)th, so no read can be hoisted out of the loop.
-const SI_COPIES = 16;
-const SI_STRIDE = 64;
-const startInfos = new Uint8Array(SI_COPIES * SI_STRIDE);
-{
-  const dv = new DataView(startInfos.buffer);
-  for (let k = 0; k < SI_COPIES; k++) {
-    const o = k * SI_STRIDE;
-    dv.setUint32(o, XEN_HVM_START_MAGIC_VALUE, true);
-    dv.setUint32(o + 4, 1, true);
-    dv.setUint32(o + 8, rand() & 3, true);
-    dv.setUint32(o + 12, rand() & 7, true);
-    for (const at of [16, 24, 32, 40]) {
-      dv.setUint32(o + at, rand() & 0xfffffff0, true);
-      dv.setUint32(o + at + 4, rand() & 0xff, true);
-    }
-    dv.setUint32(o + 48, rand() & 0xff, true);
-    dv.setUint32(o + 52, 0, true);
-  }
-}
-
-// ---------------------------------------------------------------------------
-// typed-binary used directly: our own u64 schema, one reader per walk.
-
-class DirectU64 extends Schema {
-  read(input) {
-    const first = BigInt(input.readUint32());
-    const second = BigInt(input.readUint32());
-    return input.endianness === 'little' ? (second << 32n) | first : (first << 32n) | second;
-  }
-  write(output, value) {
-    const lo = Number(value & 0xffffffffn);
-    const hi = Number((value >> 32n) & 0xffffffffn);
-    output.writeUint32(output.endianness === 'little' ? lo : hi);
-    output.writeUint32(output.endianness === 'little' ? hi : lo);
-  }
-  measure(_value, measurer = new Measurer()) {
-    return measurer.add(8);
-  }
-}
-const directU64 = new DirectU64();
-const directEntry = object({ addr: directU64, size: directU64, type: tbU32, reserved: tbU32 });
-
-// ---------------------------------------------------------------------------
-// Cases. Each processes COUNT items and stores its checksum in sink[0] (a
-// Float64Array slot: storing a double there allocates nothing).
-
+/** What a case file's setup receives. */
 const sink = new Float64Array(1);
-const memmapDv = new DataView(memmap.buffer, memmap.byteOffset, memmap.byteLength);
-const table = viewMemmap(memmap, 0, COUNT);
+const ctx = {
+  root: join(here, '..'),
+  dist: DIST,
+  sink,
+  /** Imports a subpath of the build (`''` for the root entry). */
+  load: (sub) => import(pathToFileURL(join(DIST, sub, 'index.js')).href),
+};
 
-function plainMemmap(n) {
-  const dv = memmapDv;
-  let sum = 0;
-  for (let i = 0, o = 0; i < n; i++, o += ENTRY) {
-    const addr = dv.getUint32(o + 4, true) * 0x100000000 + dv.getUint32(o, true);
-    const size = dv.getUint32(o + 12, true) * 0x100000000 + dv.getUint32(o + 8, true);
-    sum += addr + size + dv.getUint32(o + 16, true);
-  }
-  sink[0] = sum;
+async function loadModule(name) {
+  const { default: setup } = await import(pathToFileURL(join(here, `${name}.mjs`)).href);
+  const m = await setup(ctx);
+  for (const c of m.cases ?? []) c.module = name;
+  for (const c of m.external ?? []) c.module = name;
+  return { name, info: m.info ?? null, cases: m.cases ?? [], external: m.external ?? [], targets: m.targets ?? [] };
 }
-
-function viewWalk(n) {
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const e = table.get(i);
-    sum += e.addr + e.size + e.type;
-  }
-  sink[0] = sum;
-}
-
-function viewWalkBig(n) {
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const e = table.get(i);
-    sum += Number(e.addrBig) + Number(e.sizeBig) + e.type;
-  }
-  sink[0] = sum;
-}
-
-function typedBinaryDecode(n) {
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const e = decodeMemmapEntry(memmap, i * ENTRY);
-    sum += Number(e.addr) + Number(e.size) + e.type;
-  }
-  sink[0] = sum;
-}
-
-function typedBinaryDirect(n) {
-  const reader = new BufferReader(memmap.buffer, { byteOffset: memmap.byteOffset, endianness: 'little' });
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const e = directEntry.read(reader);
-    sum += Number(e.addr) + Number(e.size) + e.type;
-  }
-  sink[0] = sum;
-}
-
-const siDv = new DataView(startInfos.buffer, startInfos.byteOffset, startInfos.byteLength);
-
-function plainStartInfo(n) {
-  const dv = siDv;
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const o = (i & (SI_COPIES - 1)) * SI_STRIDE;
-    if (dv.getUint32(o, true) !== XEN_HVM_START_MAGIC_VALUE) throw new Error('bad magic');
-    sum +=
-      dv.getUint32(o + 4, true) +
-      dv.getUint32(o + 8, true) +
-      dv.getUint32(o + 12, true) +
-      (dv.getUint32(o + 20, true) * 0x100000000 + dv.getUint32(o + 16, true)) +
-      (dv.getUint32(o + 28, true) * 0x100000000 + dv.getUint32(o + 24, true)) +
-      (dv.getUint32(o + 36, true) * 0x100000000 + dv.getUint32(o + 32, true)) +
-      (dv.getUint32(o + 44, true) * 0x100000000 + dv.getUint32(o + 40, true)) +
-      dv.getUint32(o + 48, true) +
-      dv.getUint32(o + 52, true);
-  }
-  sink[0] = sum;
-}
-
-function decodeStartInfoCalls(n) {
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const s = decodeStartInfo(startInfos, (i & (SI_COPIES - 1)) * SI_STRIDE);
-    sum +=
-      s.version +
-      s.flags +
-      s.nrModules +
-      Number(s.modlistPaddr) +
-      Number(s.cmdlinePaddr) +
-      Number(s.rsdpPaddr) +
-      Number(s.memmapPaddr) +
-      s.memmapEntries +
-      s.reserved;
-  }
-  sink[0] = sum;
-}
-
-function viewStartInfoCalls(n) {
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const s = viewStartInfo(startInfos, (i & (SI_COPIES - 1)) * SI_STRIDE);
-    if (s.magic !== XEN_HVM_START_MAGIC_VALUE) throw new Error('bad magic');
-    sum +=
-      s.version +
-      s.flags +
-      s.nrModules +
-      s.modlistPaddr +
-      s.cmdlinePaddr +
-      s.rsdpPaddr +
-      s.memmapPaddr +
-      s.memmapEntries +
-      s.reserved;
-  }
-  sink[0] = sum;
-}
-
-/** `group` names the checksum a case must agree on and the baseline of its ratio (the group's first case). */
-const CASES = [
-  { name: 'pvh memmap: plain DataView loop', group: 'memmap', unit: 'entry', fn: plainMemmap },
-  { name: 'pvh memmap: bootproto view walk', group: 'memmap', unit: 'entry', fn: viewWalk },
-  { name: 'pvh memmap: bootproto view walk (bigint)', group: 'memmap', unit: 'entry', fn: viewWalkBig },
-  { name: 'pvh memmap: typed-binary decode', group: 'memmap', unit: 'entry', fn: typedBinaryDecode },
-  { name: 'pvh memmap: typed-binary direct', group: 'memmap', unit: 'entry', fn: typedBinaryDirect },
-  { name: 'pvh start_info: plain DataView reads', group: 'start_info', unit: 'call', fn: plainStartInfo },
-  { name: 'pvh start_info: decodeStartInfo', group: 'start_info', unit: 'call', fn: decodeStartInfoCalls },
-  { name: 'pvh start_info: viewStartInfo field reads', group: 'start_info', unit: 'call', fn: viewStartInfoCalls },
-];
-
-// ---------------------------------------------------------------------------
-// Checksums first: every case of a group must read the same values. (A child
-// process checks only its own case; the parent checks them all, and checks
-// each child's against them.)
-
-const expected = new Map();
-let bad = false;
-for (const c of CASES) {
-  if (CHILD !== null && c.name !== CHILD) continue;
-  c.fn(COUNT);
-  c.checksum = sink[0];
-  if (!expected.has(c.group)) expected.set(c.group, c.checksum);
-  else if (expected.get(c.group) !== c.checksum) {
-    console.error(`bench: checksum mismatch in ${c.name}: ${c.checksum} != ${expected.get(c.group)}`);
-    bad = true;
-  }
-}
-if (bad) process.exit(1);
 
 // ---------------------------------------------------------------------------
 // Timing
 
 /** Runs `fn` `reps` times. Kept tiny; the per-item work is inside `fn`. */
-function repeat(fn, reps, n) {
-  for (let r = 0; r < reps; r++) fn(n);
+function repeat(fn, reps) {
+  for (let r = 0; r < reps; r++) fn();
 }
 
 function nowNs() {
@@ -342,34 +128,6 @@ function quantile(sorted, q) {
   const lo = Math.floor(at);
   const hi = Math.ceil(at);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-}
-
-function time(fn) {
-  // Warm up for about 300 ms (and at least 50 batches).
-  const warmEnd = nowNs() + 300_000_000n;
-  let warm = 0;
-  while (warm < 50 || nowNs() < warmEnd) {
-    repeat(fn, 10, COUNT);
-    warm += 10;
-  }
-  // Choose reps so that a round lasts about 10 ms.
-  const t0 = nowNs();
-  repeat(fn, 10, COUNT);
-  const perBatch = Number(nowNs() - t0) / 10;
-  const reps = Math.max(1, Math.round(10_000_000 / perBatch));
-
-  const samples = [];
-  const cpuSamples = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const cpu = process.cpuUsage();
-    const start = nowNs();
-    repeat(fn, reps, COUNT);
-    const end = nowNs();
-    const used = process.cpuUsage(cpu);
-    samples.push(Number(end - start) / (reps * COUNT));
-    cpuSamples.push(((used.user + used.system) * 1000) / (reps * COUNT));
-  }
-  return { ...stats(samples), reps, cpu: stats(cpuSamples) };
 }
 
 function stats(samples) {
@@ -384,20 +142,50 @@ function stats(samples) {
   };
 }
 
+function time(c) {
+  const { fn, items } = c;
+  // Warm up for about 300 ms (and at least 50 calls).
+  const warmEnd = nowNs() + 300_000_000n;
+  let warm = 0;
+  while (warm < 50 || nowNs() < warmEnd) {
+    repeat(fn, 10);
+    warm += 10;
+  }
+  // Choose reps so that a round lasts about 10 ms.
+  const t0 = nowNs();
+  repeat(fn, 10);
+  const perCall = Number(nowNs() - t0) / 10;
+  const reps = Math.max(1, Math.round(10_000_000 / perCall));
+
+  const samples = [];
+  const cpuSamples = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const cpu = process.cpuUsage();
+    const start = nowNs();
+    repeat(fn, reps);
+    const end = nowNs();
+    const used = process.cpuUsage(cpu);
+    samples.push(Number(end - start) / (reps * items));
+    cpuSamples.push(((used.user + used.system) * 1000) / (reps * items));
+  }
+  return { ...stats(samples), reps, cpu: stats(cpuSamples) };
+}
+
 // ---------------------------------------------------------------------------
 // Allocation
 
 const WINDOWS = 8;
-const WINDOW_ITEMS = 20 * COUNT; // about 20k items, as DESIGN §4 has it
+const ZERO_BYTES = 0.25; // bytes per item a target still reads as 0
+const WINDOW_ITEMS = 20 * 1024; // about 20k items, as DESIGN §4 has it
 const WINDOW_BUDGET = 256 * 1024; // bytes a window may allocate: well inside a fresh 1 MiB semi-space
 
-/** One window of `reps` batches of `n` items: the heapUsed delta, and whether a GC ran. */
-function window(fn, reps, n) {
+/** One window of `reps` calls: the heapUsed delta, and whether a GC ran. */
+function window(fn, reps) {
   minorGc();
   const profiler = new v8.GCProfiler();
   profiler.start();
   const before = process.memoryUsage().heapUsed;
-  repeat(fn, reps, n);
+  repeat(fn, reps);
   const after = process.memoryUsage().heapUsed;
   const { statistics } = profiler.stop();
   let freed = 0;
@@ -406,118 +194,214 @@ function window(fn, reps, n) {
 }
 
 /** The minimum over WINDOWS windows: of the GC-free ones if any, else of the GC-corrected deltas. */
-function minWindow(fn, reps, n) {
+function minWindow(fn, reps) {
   const ws = [];
-  for (let w = 0; w < WINDOWS; w++) ws.push(window(fn, reps, n));
+  for (let w = 0; w < WINDOWS; w++) ws.push(window(fn, reps));
   const clean = ws.filter((w) => w.gcs === 0);
   if (clean.length > 0) return { bytes: Math.min(...clean.map((w) => w.delta)), clean: clean.length };
   return { bytes: Math.min(...ws.map((w) => w.corrected)), clean: 0 };
 }
 
-function allocation(fn) {
-  // A probe batch estimates the rate; a case that allocates little gets
-  // windows of WINDOW_ITEMS items, one that allocates much gets fewer items,
-  // so that its windows stay inside the budget and need no GC.
-  const probe = Math.max(0, window(fn, 1, COUNT).corrected) / COUNT;
-  const items = Math.max(16, Math.min(WINDOW_ITEMS, Math.floor(WINDOW_BUDGET / Math.max(probe, 1e-9))));
-  const reps = Math.max(1, Math.floor(items / COUNT));
-  const n = items >= COUNT ? COUNT : items;
-  const empty = minWindow(fn, 0, n).bytes;
-  const m = minWindow(fn, reps, n);
-  const perItem = Math.max(0, m.bytes - empty) / (reps * n);
-  return { perItem, items: reps * n, windows: WINDOWS, cleanWindows: m.clean, emptyWindowBytes: empty };
+function allocation(c) {
+  const { fn, items } = c;
+  // A probe call estimates the rate; a case that allocates little gets
+  // windows of about WINDOW_ITEMS items, one that allocates much gets fewer
+  // calls, so that its windows stay inside the budget and need no GC.
+  const probe = Math.max(0, window(fn, 1).corrected);
+  const byItems = Math.ceil(WINDOW_ITEMS / items);
+  const byBudget = Math.floor(WINDOW_BUDGET / Math.max(probe, 1e-9));
+  const reps = Math.max(1, Math.min(byItems, byBudget));
+  const empty = minWindow(fn, 0).bytes;
+  const m = minWindow(fn, reps);
+  const perItem = Math.max(0, m.bytes - empty) / (reps * items);
+  return { perItem, items: reps * items, windows: WINDOWS, cleanWindows: m.clean, emptyWindowBytes: empty };
+}
+
+function measure(c) {
+  const t = time(c);
+  const a = allocation(c);
+  return { case: c.name, module: c.module, group: c.group, unit: c.unit, kind: c.kind, checksum: c.checksum, ns: t, bytes: a };
 }
 
 // ---------------------------------------------------------------------------
-// Run
-
-function measure(c) {
-  const t = time(c.fn);
-  const a = allocation(c.fn);
-  return { case: c.name, group: c.group, unit: c.unit, checksum: c.checksum, ns: t, bytes: a };
-}
+// A child process: one case, measured, printed as JSON.
 
 if (CHILD !== null) {
-  const c = CASES.find((x) => x.name === CHILD);
+  const [moduleName, caseName] = JSON.parse(CHILD);
+  const m = await loadModule(moduleName);
+  const c = m.cases.find((x) => x.name === caseName);
   if (c === undefined) {
-    console.error(`bench: no case named ${JSON.stringify(CHILD)}`);
+    console.error(`bench: no case named ${JSON.stringify(caseName)} in bench/${moduleName}.mjs`);
     process.exit(2);
   }
+  c.fn();
+  c.checksum = sink[0];
   process.stdout.write(`${JSON.stringify(measure(c))}\n`);
   process.exit(0);
 }
 
-// By default each case runs in a fresh process of its own (same node flags),
-// so that what V8 learnt from one case (its type feedback, its optimised code,
-// the shapes it has seen) cannot speed up or slow down the next.
-// --in-process runs them all in this process instead, one after the other.
+// ---------------------------------------------------------------------------
+// The parent: every module's cases, checksums first (every case of a group
+// that declares one must read the same values), then one process per case.
+
 const loadStart = os.loadavg();
-const cases = CASES.filter((c) => new RegExp(FILTER).test(c.name));
+const modules = [];
+for (const name of MODULES) modules.push(await loadModule(name));
+const filter = new RegExp(FILTER);
+const allCases = modules.flatMap((m) => m.cases);
+
+const expected = new Map();
+let bad = false;
+for (const c of allCases) {
+  c.fn();
+  c.checksum = sink[0];
+  if (c.checksum === undefined || c.checksumFree) continue;
+  if (!expected.has(c.group)) expected.set(c.group, c.checksum);
+  else if (expected.get(c.group) !== c.checksum) {
+    console.error(`bench: checksum mismatch in ${c.name}: ${c.checksum} != ${expected.get(c.group)}`);
+    bad = true;
+  }
+}
+if (bad) process.exit(1);
+
 const results = [];
-for (const c of cases) {
+for (const c of allCases) {
+  if (!filter.test(c.name)) continue;
   let r;
   if (IN_PROCESS) r = measure(c);
   else {
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...childArgs(), '--child', c.name], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, BOOTPROTO_DIST: DIST },
-    });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--rounds', String(ROUNDS), '--child', JSON.stringify([c.module, c.name])],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BOOTPROTO_DIST: DIST } },
+    );
     if (child.status !== 0) {
       console.error(`bench: case ${c.name} failed (exit ${child.status ?? child.signal})`);
       process.exit(1);
     }
     r = JSON.parse(child.stdout);
   }
-  if (r.checksum !== expected.get(c.group)) {
-    console.error(`bench: checksum mismatch in ${c.name}: ${r.checksum} != ${expected.get(c.group)}`);
+  if (!c.checksumFree && r.checksum !== c.checksum) {
+    console.error(`bench: checksum mismatch in ${c.name}: ${r.checksum} != ${c.checksum} (child against parent)`);
     process.exit(1);
   }
   results.push(r);
   process.stderr.write('.');
 }
+// External cases (a C program, timed by itself: wall clock only, no allocation figure).
+for (const m of modules) {
+  for (const e of m.external) {
+    if (!filter.test(e.name)) continue;
+    const got = await e.run();
+    if (got === null) continue;
+    const r = { case: e.name, module: m.name, group: e.group, unit: e.unit, kind: e.kind ?? 'peer', external: true, note: got.note, ns: { median: got.nsPerItem, min: null, max: null, q1: null, q3: null, cpu: null }, bytes: null };
+    // After the last row of its group.
+    let at = results.length;
+    for (let i = 0; i < results.length; i++) if (results[i].group === e.group) at = i + 1;
+    results.splice(at, 0, r);
+  }
+}
 process.stderr.write('\n');
 
-// The baseline of a group is its first case in CASES (its plain DataView
-// loop); when --filter leaves it out, the group's ratios are left out too.
-for (const r of results) {
-  const name = CASES.find((c) => c.group === r.group)?.name;
-  const b = results.find((x) => x.case === name);
-  r.baseline = name;
-  r.ratio = b === undefined ? null : r.ns.median / b.ns.median;
-  r.ratioCpu = b === undefined ? null : r.ns.cpu.median / b.ns.cpu.median;
+// Ratios. The baseline of a group is its first 'plain' case; the peer ratio
+// of a peer row is its time over the group's first 'ours' case (how many
+// times slower the peer is). CPU medians where both sides have one.
+const byName = new Map(results.map((r) => [r.case, r]));
+function ratioOf(a, b) {
+  if (a === undefined || b === undefined) return null;
+  if (a.ns.cpu && b.ns.cpu) return { cpu: a.ns.cpu.median / b.ns.cpu.median, wall: a.ns.median / b.ns.median };
+  return { cpu: null, wall: a.ns.median / b.ns.median };
 }
-const times = (x) => (x === null ? '–' : `${x.toFixed(2)}×`);
+for (const r of results) {
+  const plain = results.find((x) => x.group === r.group && x.kind === 'plain');
+  const ours = results.find((x) => x.group === r.group && x.kind === 'ours');
+  r.baseline = plain?.case ?? null;
+  r.ratio = r.kind === 'plain' ? null : ratioOf(r, plain);
+  r.ours = r.kind === 'peer' ? (ours?.case ?? null) : null;
+  r.peerRatio = r.kind === 'peer' ? ratioOf(r, ours) : null;
+}
 
-function fmt(x, digits) {
+// Targets: each a row, measured on the CPU-time medians (wall where a side has none).
+const targets = [];
+for (const m of modules) {
+  for (const t of m.targets) {
+    const r = byName.get(t.case);
+    if (r === undefined) continue;
+    const parts = [];
+    let ok = true;
+    if (t.maxRatio !== undefined) {
+      const against = byName.get(t.against ?? r.baseline);
+      const q = ratioOf(r, against);
+      const x = q === null ? null : (q.cpu ?? q.wall);
+      ok &&= x !== null && x <= t.maxRatio;
+      parts.push(x === null ? 'ratio –' : `${x.toFixed(2)}× ${t.against ? `of ${t.against}` : 'plain'} (cpu${q.cpu === null ? '/wall' : ''})`);
+    }
+    if (t.minSpeedup !== undefined) {
+      const against = byName.get(t.against);
+      const q = ratioOf(against, r);
+      const x = q === null ? null : q.wall;
+      ok &&= x !== null && x >= t.minSpeedup;
+      parts.push(x === null ? 'speed-up –' : `${x.toFixed(0)}× faster than ${t.against} (wall)`);
+    }
+    if (t.maxBytes !== undefined) {
+      const b = r.bytes?.perItem ?? null;
+      // Below ZERO_BYTES a figure is the window's noise (the plain loops show
+      // up to a few hundredths): one object per call is at least 12 bytes.
+      ok &&= b !== null && b <= t.maxBytes + ZERO_BYTES;
+      parts.push(b === null ? 'bytes –' : `${b.toFixed(b >= 10 ? 0 : 2)} B/${r.unit}`);
+    }
+    targets.push({ target: t.name, case: t.case, measured: parts.join(', '), met: ok });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The table
+
+function fmt(x, digits = 2) {
+  if (x === null || x === undefined) return '–';
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
   return x.toFixed(x >= 100 ? 0 : digits);
 }
+const times = (q) => (q === null ? '' : `${(q.cpu ?? q.wall).toFixed(2)}×`);
 
-const header = ['case', 'ns/item', 'noise min–max', 'IQR', 'ratio', 'cpu ns/item', 'cpu ratio', 'bytes/item'];
+const header = ['case', 'unit', 'cpu ns', 'wall ns', 'noise', 'ratio', 'peer÷ours', 'B/item'];
 const rows = results.map((r) => [
   r.case,
-  fmt(r.ns.median, 2),
-  `${fmt(r.ns.min, 2)}–${fmt(r.ns.max, 2)}`,
-  `±${((r.ns.q3 - r.ns.q1) / 2 / r.ns.median * 100).toFixed(1)}%`,
+  r.unit,
+  r.ns.cpu ? fmt(r.ns.cpu.median) : '–',
+  fmt(r.ns.median),
+  r.ns.q1 === null ? (r.note ?? '') : `±${(((r.ns.q3 - r.ns.q1) / 2 / r.ns.median) * 100).toFixed(1)}%`,
   times(r.ratio),
-  fmt(r.ns.cpu.median, 2),
-  times(r.ratioCpu),
-  r.bytes.cleanWindows > 0 ? r.bytes.perItem.toFixed(r.bytes.perItem >= 10 ? 0 : 2) : `~${r.bytes.perItem.toFixed(0)}`,
+  times(r.peerRatio),
+  r.bytes === null ? '–' : r.bytes.cleanWindows > 0 ? r.bytes.perItem.toFixed(r.bytes.perItem >= 10 ? 0 : 2) : `~${r.bytes.perItem.toFixed(0)}`,
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-const line = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu?'} ×${os.cpus().length}, ${ROUNDS} rounds of ~10 ms per case`);
+const line = (cells) => cells.map((cell, i) => (i <= 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+const machine = `${os.cpus()[0]?.model ?? 'cpu?'} ×${os.cpus().length}`;
+const loadEnd = os.loadavg();
+console.log(`node ${process.version}, ${machine}, ${ROUNDS} rounds of ~10 ms per case, one process per case${IN_PROCESS ? ' (no: --in-process)' : ''}`);
+for (const m of modules) if (m.info) console.log(`  ${m.name}: ${m.info}`);
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const row of rows) console.log(line(row));
+let lastGroup = null;
+results.forEach((r, i) => {
+  if (lastGroup !== null && r.group !== lastGroup) console.log('');
+  lastGroup = r.group;
+  console.log(line(rows[i]));
+});
 console.log(
-  'ns/item: median over the rounds; noise: fastest–slowest round, IQR: half the interquartile range;\n' +
-    'ratio: of the medians, to the first case of the group (its plain DataView loop); cpu: the same from\n' +
-    'the CPU time the process used in each round (process.cpuUsage): wall time also counts the time other\n' +
-    'processes held the CPU, so on a busy machine trust the cpu columns; bytes/item: minimum heapUsed delta over\n' +
-    `${WINDOWS} windows with no GC (~: every window collected; corrected by what the GCs freed).\n` +
-    `load average ${loadStart.map((x) => x.toFixed(1)).join(' ')} at the start, ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end.`,
+  '\ncpu ns: median CPU time per item over the rounds (process.cpuUsage; trust it on a loaded machine);\n' +
+    'wall ns: the same from the wall clock; noise: half the interquartile range of the wall rounds;\n' +
+    'ratio: cpu median over the group\'s plain DataView loop (first row of the group); peer÷ours: a peer\'s\n' +
+    'time over the group\'s first bootproto row (how many times slower the peer is); C rows: wall clock,\n' +
+    `timed by the C program itself; B/item: minimum heapUsed delta over ${WINDOWS} windows with no GC after a minor GC\n` +
+    '(~: every window collected; corrected by what the GCs freed).',
 );
+const tw = Math.max(...targets.map((t) => t.target.length));
+console.log('\ntargets');
+for (const t of targets) console.log(`  ${t.met ? 'met ' : 'MISS'}  ${t.target.padEnd(tw)}  ${t.measured}`);
+console.log(`\nload average ${loadStart.map((x) => x.toFixed(1)).join(' ')} at the start, ${loadEnd.map((x) => x.toFixed(1)).join(' ')} at the end.`);
 
 if (OUT !== '-') {
   const report = {
@@ -526,29 +410,32 @@ if (OUT !== '-') {
     v8: process.versions.v8,
     cpu: os.cpus()[0]?.model ?? null,
     cpus: os.cpus().length,
-    loadAverage: { start: loadStart, end: os.loadavg() },
+    loadAverage: { start: loadStart, end: loadEnd },
     dist: SOURCE_DIST,
     rounds: ROUNDS,
     isolation: IN_PROCESS ? 'one process for all cases' : 'one process per case',
+    inputs: Object.fromEntries(modules.filter((m) => m.info).map((m) => [m.name, m.info])),
     checksums: Object.fromEntries(expected),
+    targets,
     results: results.map((r) => ({
       case: r.case,
+      module: r.module,
+      group: r.group,
+      kind: r.kind,
       unit: r.unit,
+      external: r.external ?? false,
+      note: r.note,
       nsPerItem: { median: r.ns.median, min: r.ns.min, max: r.ns.max, q1: r.ns.q1, q3: r.ns.q3 },
-      cpuNsPerItem: { median: r.ns.cpu.median, min: r.ns.cpu.min, max: r.ns.cpu.max, q1: r.ns.cpu.q1, q3: r.ns.cpu.q3 },
-      batchesPerRound: r.ns.reps,
-      roundsNs: r.ns.samples,
-      roundsCpuNs: r.ns.cpu.samples,
-      ratio: r.ratio,
-      ratioCpu: r.ratioCpu,
+      cpuNsPerItem: r.ns.cpu ? { median: r.ns.cpu.median, min: r.ns.cpu.min, max: r.ns.cpu.max, q1: r.ns.cpu.q1, q3: r.ns.cpu.q3 } : null,
+      callsPerRound: r.ns.reps ?? null,
+      roundsNs: r.ns.samples ?? null,
+      roundsCpuNs: r.ns.cpu?.samples ?? null,
       baseline: r.baseline,
-      bytesPerItem: r.bytes.perItem,
-      allocation: {
-        itemsPerWindow: r.bytes.items,
-        windows: r.bytes.windows,
-        cleanWindows: r.bytes.cleanWindows,
-        emptyWindowBytes: r.bytes.emptyWindowBytes,
-      },
+      ratio: r.ratio,
+      ours: r.ours,
+      peerRatio: r.peerRatio,
+      bytesPerItem: r.bytes?.perItem ?? null,
+      allocation: r.bytes && { itemsPerWindow: r.bytes.items, windows: r.bytes.windows, cleanWindows: r.bytes.cleanWindows, emptyWindowBytes: r.bytes.emptyWindowBytes },
     })),
   };
   writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
