@@ -3,7 +3,8 @@
  * setup header, a zero page from a file or from memory (with what it points
  * to), and the detected kernel image.
  */
-import { BootprotoError, hasErrors, type Problem } from '../core/index.js';
+import { BootprotoError, hasErrors, hex, type PhysicalMemory, type Problem } from '../core/index.js';
+import { decodeMemoryMap } from '../efi-memmap/index.js';
 import {
   BOOT_PARAMS,
   decodeBootParams,
@@ -12,7 +13,9 @@ import {
   validateBootParams,
   validateSetupHeader,
   validateZeroPageInMemory,
+  type EfiInfo,
 } from '../linux-bootparams/index.js';
+import { renderEfiMemoryMap } from './efi-memmap.js';
 import { renderTree, type Lines } from './render.js';
 import type { Inspection, StructHandler } from './types.js';
 
@@ -31,7 +34,9 @@ export const bootParams: StructHandler = {
     const findings = validateZeroPageInMemory(memory, paddr);
     try {
       const page = decodeBootParams(memory.read(paddr, BOOT_PARAMS.size, { format: 'linux', structure: 'boot_params' }));
-      return tree('boot-params', 'bootParams', page, findings.problems, { cmdline: findings.cmdline, setupData: findings.setupData });
+      const result = tree('boot-params', 'bootParams', page, findings.problems, { cmdline: findings.cmdline, setupData: findings.setupData });
+      result.lines.push(...efiMemmapOf(memory, page.efiInfo));
+      return result;
     } catch (e) {
       if (!(e instanceof BootprotoError) || !hasErrors(findings.problems)) throw e;
       return { json: { format: 'boot-params', bootParams: null, problems: findings.problems }, lines: ['boot_params: not decodable (see problems)'], problems: findings.problems, incomplete: true };
@@ -41,6 +46,20 @@ export const bootParams: StructHandler = {
     return tree('boot-params', 'bootParams', decodeBootParams(bytes, offset), validateBootParams(bytes, offset));
   },
 };
+
+/** The EFI memory map `efi_info` points to (an EFI boot), shown as the efi-memmap handler shows a map. */
+function efiMemmapOf(memory: PhysicalMemory, efi: EfiInfo): Lines {
+  const at = (BigInt(efi.efiMemmapHi) << 32n) | BigInt(efi.efiMemmap);
+  if (at === 0n || efi.efiMemmapSize === 0) return [];
+  try {
+    const bytes = memory.read(at, efi.efiMemmapSize, { format: 'linux', structure: 'efi_info', field: 'efi_memmap' });
+    const map = decodeMemoryMap(bytes, { descriptorSize: efi.efiMemdescSize, descriptorVersion: efi.efiMemdescVersion });
+    return [`efi_info.efi_memmap @ ${hex(at)}, decoded:`, ...renderEfiMemoryMap(map, 0, '  ')];
+  } catch (e) {
+    if (!(e instanceof BootprotoError)) throw e;
+    return [`efi_info.efi_memmap @ ${hex(at)}: ${e.message}`];
+  }
+}
 
 /** `--as setup-header`: the setup header of a kernel image or zero page. */
 export const setupHeader: StructHandler = {
