@@ -128,6 +128,12 @@ export interface Problem extends Location {
   code: string;
   /** What is wrong, in words. */
   message: string;
+  /**
+   * The rule broken, named by its source: specification and section (for
+   * example `Multiboot 0.6.96 §3.3 "Boot information format"`), when the
+   * validator names it (the conformance checks do).
+   */
+  rule?: string;
 }
 
 /** True when a list of problems holds at least one error. */

@@ -28,3 +28,4 @@ export * from './kernel-info.js';
 export * from './bzimage.js';
 export * from './validate.js';
 export * from './loader.js';
+export * from './bridges/index.js';
