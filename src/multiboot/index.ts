@@ -27,3 +27,4 @@
  */
 export * from './v1/index.js';
 export * from './v2/index.js';
+export * from './conformance.js';

@@ -24,3 +24,4 @@ export * from './start-info.js';
 export * from './handoff.js';
 export * from './validate.js';
 export * from './note.js';
+export * from './conformance.js';
