@@ -125,7 +125,7 @@ function fdtNodes(bytes: Uint8Array): { tree: Node[]; problems: Problem[] } {
   const outline = fdt.fdtOutline(bytes);
   const walk = (n: fdt.FdtOutlineNode): Node => ({
     label: n.name === '' ? '/' : n.name,
-    value: n.path,
+    value: n.name === '' ? 'root node' : n.path,
     offset: n.offset,
     size: 4 + align4(n.name.length + 1),
     children: [

@@ -381,7 +381,10 @@ async function listSamples(): Promise<void> {
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.type = 'button';
-      b.textContent = s.title;
+      // A short name on the button, the whole description as its tooltip.
+      const short = s.title.split(/[:(;]/)[0]?.trim() ?? s.title;
+      b.textContent = short.length > 64 ? `${short.slice(0, 62)}…` : short;
+      b.title = s.title;
       b.addEventListener('click', () => {
         loadSample(s).catch((e: unknown) => {
           statusEl.textContent = `could not load the sample: ${(e as Error).message}`;
