@@ -84,6 +84,9 @@ export function readCells(value: Uint8Array): number[] {
 
 /** Reads `count` cells at cell `index` of `value` as one number (most significant first). */
 export function readNumber(value: Uint8Array, index: number, count: number): bigint {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || index < 0 || count < 0 || (index + count) * 4 > value.length) {
+    bad(`cells ${index}..${index + count - 1} are past the value's ${value.length >> 2} cells`);
+  }
   const dv = new DataView(value.buffer, value.byteOffset, value.byteLength);
   let v = 0n;
   for (let i = 0; i < count; i++) v = (v << 32n) | BigInt(dv.getUint32((index + i) * 4));

@@ -1,0 +1,35 @@
+/**
+ * Every input the fuzzer once broke a module with, kept in
+ * `test/fixtures/fuzz/<target>-<n>.bin` (target name with `/` as `-`), run
+ * through its target again: the invariants must hold now. What each one
+ * broke is in test/fixtures/fuzz/README.md; some also get a direct check here.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BootprotoError } from '../../src/core/index.js';
+import { readNumber } from '../../src/fdt/index.js';
+import { checkOne } from './harness.js';
+import { TARGETS } from './targets.js';
+
+const dir = new URL('../fixtures/fuzz/', import.meta.url);
+const files = readdirSync(dir).filter((f) => f.endsWith('.bin')).sort();
+const bytes = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, dir)));
+
+describe('fuzz regressions', () => {
+  it('every kept input names a target', () => {
+    for (const f of files) expect(TARGETS.some((t) => f.startsWith(`${t.name.replace('/', '-')}-`)), f).toBe(true);
+  });
+  for (const f of files) {
+    const target = TARGETS.find((t) => f.startsWith(`${t.name.replace('/', '-')}-`));
+    if (!target) continue;
+    it(`${f} through ${target.name}: the invariants hold`, () => {
+      expect(checkOne(target, bytes(f), { seed: 0, maxMs: 2000, checkHeap: true })).toBeUndefined();
+    });
+  }
+
+  it('fdt-values-1: readNumber past the value is BAD_VALUE, not a RangeError', () => {
+    expect(() => readNumber(bytes('fdt-values-1.bin'), 1, 2)).toThrow(BootprotoError);
+    expect(() => readNumber(new Uint8Array(8), 0, 3)).toThrow(/past the value/);
+    expect(readNumber(new Uint8Array([0, 0, 0, 1, 0, 0, 0, 2]), 0, 2)).toBe(0x100000002n);
+  });
+});
