@@ -69,8 +69,11 @@ export class FdtCursor {
   depth = 0;
   /** Start of the current name: the node name in the structure block, or the property name in the strings block. */
   nameStart = 0;
-  /** Length of the current name in bytes, without its NUL. */
-  nameLength = 0;
+  /** Length of the current name in bytes, without its NUL (for a property, found on first read). */
+  get nameLength(): number {
+    const n = this.currentNameLength;
+    return n >= 0 ? n : this.propertyNameLength();
+  }
   /** Start of the current property's value. */
   valueStart = 0;
   /** Length of the current property's value (`len`). */
@@ -86,6 +89,10 @@ export class FdtCursor {
   private readonly stringsOffset: number;
   private readonly stringsLimit: number;
   private readonly known: Uint8Array;
+  /** The last NUL of the strings block (below its limit), or -1: a name starting at or before it is terminated. */
+  private readonly lastNul: number;
+  /** The current name's length, or -1 for a property name not yet measured. */
+  private currentNameLength = 0;
   private readonly old: boolean;
   private readonly maxDepth: number;
   private nextOffset = 0;
@@ -102,6 +109,9 @@ export class FdtCursor {
     this.stringsOffset = geometry.stringsOffset;
     this.stringsLimit = Math.max(geometry.stringsOffset, Math.min(geometry.stringsEnd, geometry.totalsize));
     this.known = new Uint8Array(this.stringsLimit - geometry.stringsOffset);
+    let nul = this.stringsLimit - 1;
+    while (nul >= geometry.stringsOffset && bytes[nul] !== 0) nul--;
+    this.lastNul = nul >= geometry.stringsOffset ? nul : -1;
     this.old = geometry.header.version < 16;
     this.maxDepth = options.maxDepth ?? FDT_MAX_DEPTH;
   }
@@ -146,8 +156,13 @@ export class FdtCursor {
       const valueStart = this.old ? this.oldValueStart(abs, o, len) : abs + 12;
       const valueEnd = valueStart + len;
       if (valueEnd > end || len > INT_MAX) return this.other(tag, abs, o);
+      // The name is checked to be terminated (a NUL at or after its start,
+      // in the strings block); its length is measured when asked for.
       const nameoff = this.dv.getUint32(abs + 8);
-      this.nameStart = this.checkName(nameoff, abs + 8);
+      const nameStart = this.stringsOffset + nameoff;
+      if (nameStart > this.lastNul || nameoff > INT_MAX) this.checkName(nameoff, abs + 8);
+      this.nameStart = nameStart;
+      this.currentNameLength = -1;
       this.nameoff = nameoff;
       this.valueStart = valueStart;
       this.valueLength = len;
@@ -195,7 +210,7 @@ export class FdtCursor {
     if (depth === 1 && i !== nameStart) this.fail('BAD_VALUE', start, 'the root node has a name', 'fdt_node_header', 'name');
     this.depth = depth;
     this.nameStart = nameStart;
-    this.nameLength = i - nameStart;
+    this.currentNameLength = i - nameStart;
     this.nextOffset = (i + 1 - this.structOffset + 3) & ~3;
     this.token = FDT_BEGIN_NODE;
     return FDT_BEGIN_NODE;
@@ -245,7 +260,13 @@ export class FdtCursor {
     }
   }
 
-  /** Resolves a `nameoff` as libfdt's `fdt_get_string()` does; sets `nameLength`; returns the name's start. */
+  /** The current property name's length, measured once (see {@link FdtCursor.nameLength}). */
+  private propertyNameLength(): number {
+    this.checkName(this.nameoff, this.structOffset + this.offset + 8);
+    return this.currentNameLength;
+  }
+
+  /** Resolves a `nameoff` as libfdt's `fdt_get_string()` does; sets the name's length; returns its start. */
   private checkName(nameoff: number, at: number): number {
     const start = this.stringsOffset + nameoff;
     const limit = this.stringsLimit;
@@ -258,7 +279,7 @@ export class FdtCursor {
     const known = this.known;
     const k = known[nameoff] as number;
     if (k !== 0) {
-      this.nameLength = k - 1;
+      this.currentNameLength = k - 1;
       return start;
     }
     const bytes = this.bytes;
@@ -267,7 +288,7 @@ export class FdtCursor {
     if (i >= limit) this.fail('UNTERMINATED', start, `the name at nameoff ${nameoff} runs past the strings block`, 'fdt_property', 'nameoff');
     const len = i - start;
     if (len < 254) known[nameoff] = len + 1;
-    this.nameLength = len;
+    this.currentNameLength = len;
     return start;
   }
 
