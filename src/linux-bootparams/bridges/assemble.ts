@@ -41,7 +41,12 @@ export interface ZeroPageFacts {
   /** Physical address of the NUL-terminated command line. */
   cmdLinePtr?: bigint;
   /** The initrd. */
-  ramdisk?: { image: bigint; size: bigint };
+  ramdisk?: {
+    /** Physical address of its first byte. */
+    image: bigint;
+    /** Its size in bytes. */
+    size: bigint;
+  };
   /** `acpi_rsdp_addr`. */
   acpiRsdpAddr?: bigint;
   /** `efi_info`. */
