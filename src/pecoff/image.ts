@@ -141,6 +141,14 @@ export interface PeLocations {
   directoryCount: number;
 }
 
+/** Little-endian reads straight from the bytes (the caller has checked the span): no DataView to make. */
+function le16(b: Uint8Array, o: number): number {
+  return (b[o] as number) | ((b[o + 1] as number) << 8);
+}
+function le32(b: Uint8Array, o: number): number {
+  return ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) + (b[o + 3] as number) * 0x1000000;
+}
+
 /**
  * Finds the headers of a PE image, checking magic numbers and that each
  * header fits the bytes. Throws `BAD_MAGIC` (no "MZ" or no "PE\0\0"),
@@ -150,19 +158,18 @@ export interface PeLocations {
  */
 export function locatePeHeaders(bytes: Uint8Array): PeLocations {
   checkSpan(IMAGE_DOS_HEADER, bytes, 0, IMAGE_DOS_HEADER.size);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (dv.getUint16(0, true) !== IMAGE_DOS_SIGNATURE) fail('BAD_MAGIC', 'IMAGE_DOS_HEADER', 'e_magic', 0, 'not "MZ"');
-  const peOffset = dv.getUint32(60, true);
+  if (le16(bytes, 0) !== IMAGE_DOS_SIGNATURE) fail('BAD_MAGIC', 'IMAGE_DOS_HEADER', 'e_magic', 0, 'not "MZ"');
+  const peOffset = le32(bytes, 60);
   if (peOffset > bytes.length || bytes.length - peOffset < 4 + IMAGE_FILE_HEADER.size) {
     fail('TRUNCATED', 'IMAGE_NT_HEADERS', 'e_lfanew', 60, `e_lfanew ${peOffset} leaves no room for the PE signature and COFF header in ${bytes.length} bytes`);
   }
-  if (dv.getUint32(peOffset, true) !== IMAGE_NT_SIGNATURE) fail('BAD_MAGIC', 'IMAGE_NT_HEADERS', 'Signature', peOffset, 'not "PE\\0\\0"');
+  if (le32(bytes, peOffset) !== IMAGE_NT_SIGNATURE) fail('BAD_MAGIC', 'IMAGE_NT_HEADERS', 'Signature', peOffset, 'not "PE\\0\\0"');
   const fh = peOffset + 4;
-  const numberOfSections = dv.getUint16(fh + 2, true);
-  const sizeOfOptionalHeader = dv.getUint16(fh + 16, true);
+  const numberOfSections = le16(bytes, fh + 2);
+  const sizeOfOptionalHeader = le16(bytes, fh + 16);
   const optionalHeaderOffset = fh + IMAGE_FILE_HEADER.size;
   if (bytes.length - optionalHeaderOffset < 2) fail('TRUNCATED', 'IMAGE_OPTIONAL_HEADER', 'Magic', optionalHeaderOffset, 'the file ends before the optional header');
-  const magic = dv.getUint16(optionalHeaderOffset, true);
+  const magic = le16(bytes, optionalHeaderOffset);
   let optionalFixedSize: number;
   if (magic === IMAGE_NT_OPTIONAL_HDR64_MAGIC) optionalFixedSize = IMAGE_OPTIONAL_HEADER64.size;
   else if (magic === IMAGE_NT_OPTIONAL_HDR32_MAGIC) optionalFixedSize = IMAGE_OPTIONAL_HEADER32.size;
@@ -173,7 +180,7 @@ export function locatePeHeaders(bytes: Uint8Array): PeLocations {
     fail('BAD_VALUE', 'IMAGE_FILE_HEADER', 'SizeOfOptionalHeader', fh + 16, `${sizeOfOptionalHeader} is smaller than the ${optionalFixedSize} bytes of ${layout.name}`);
   }
   checkSpan(layout, bytes, optionalHeaderOffset, optionalFixedSize);
-  const numberOfRvaAndSizes = dv.getUint32(optionalHeaderOffset + optionalFixedSize - 4, true);
+  const numberOfRvaAndSizes = le32(bytes, optionalHeaderOffset + optionalFixedSize - 4);
   const room = Math.floor((sizeOfOptionalHeader - optionalFixedSize) / IMAGE_DATA_DIRECTORY.size);
   const directoryCount = Math.min(numberOfRvaAndSizes, room, IMAGE_NUMBEROF_DIRECTORY_ENTRIES);
   checkSpan(IMAGE_DATA_DIRECTORY, bytes, optionalHeaderOffset + optionalFixedSize, directoryCount * IMAGE_DATA_DIRECTORY.size);
