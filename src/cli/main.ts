@@ -9,12 +9,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BootprotoError, createPhysicalMemory, hasErrors, toJson, type MemoryRegion } from '../core/index.js';
+import { BootprotoError, createPhysicalMemory, hasErrors, problemFromError, toJson, type MemoryRegion } from '../core/index.js';
 import { detectFormat } from '../detect.js';
 import { decodeFdt, toDts } from '../fdt/index.js';
 import { detectPeImage } from '../pecoff/index.js';
 import { STRUCTS, UsageError, inspectKernelImage, inspectPvhElf, multibootHeaders, type Inspection, type StructHandler } from './formats.js';
 import { renderProblems } from './render.js';
+import { colorize, useColor } from './color.js';
 import { CONVERT_HELP, runConvert } from './convert.js';
 
 const HELP: Record<string, string> = {
@@ -119,7 +120,38 @@ function readInput(file: string): Uint8Array {
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${readError(e)}`);
+  }
+}
+
+/** The reason a file could not be read, in words (not Node's `ENOENT: …, stat 'x'`). */
+function readError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    ELOOP: 'too many symbolic links',
+    EIO: 'input/output error',
+    ERR_FS_FILE_TOO_LARGE: 'too large to read into memory',
+  };
+  return (code !== undefined ? words[code] : undefined) ?? (e as Error).message;
+}
+
+/**
+ * Inspects the input; a structure that cannot be decoded (a readable file
+ * holding the wrong bytes) becomes a problem of an incomplete inspection,
+ * not a usage error: `validate` then exits 1 and lists it.
+ */
+function inspectOrReport(o: Options): Inspection {
+  try {
+    return inspectInput(o);
+  } catch (e) {
+    if (!(e instanceof BootprotoError)) throw e;
+    const problem = problemFromError(e);
+    return { json: { format: o.as ?? null, problems: [problem] }, lines: [`${o.as ?? 'input'}: not decodable (see problems)`], problems: [problem], incomplete: true };
   }
 }
 
@@ -189,14 +221,18 @@ function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+function printLines(lines: readonly string[]): void {
+  print((useColor() ? colorize(lines) : lines).join('\n'));
+}
+
 function runInspect(o: Options, validate: boolean): number {
-  const result = inspectInput(o);
+  const result = inspectOrReport(o);
   if (validate) {
     if (o.json) print(toJson({ problems: result.problems }));
     else {
       const lines: string[] = [];
       renderProblems(lines, result.problems);
-      print(lines.join('\n'));
+      printLines(lines);
     }
     return hasErrors(result.problems) ? 1 : 0;
   }
@@ -204,7 +240,7 @@ function runInspect(o: Options, validate: boolean): number {
   else {
     const lines = [...result.lines];
     renderProblems(lines, result.problems);
-    print(lines.join('\n'));
+    printLines(lines);
   }
   return result.incomplete ? 1 : 0;
 }
@@ -217,7 +253,8 @@ function runDts(o: Options): number {
   if (tree.bootCpuidPhys !== 0) {
     process.stderr.write(`bootproto: note: boot_cpuid_phys is ${tree.bootCpuidPhys}, which DTS cannot express; compile with dtc -b ${tree.bootCpuidPhys}\n`);
   }
-  print(toDts(tree));
+  if (o.json) print(toJson({ format: 'dts', bootCpuidPhys: tree.bootCpuidPhys, dts: toDts(tree) }));
+  else print(toDts(tree));
   return 0;
 }
 
@@ -236,6 +273,7 @@ function runSamples(o: Options): number {
   } catch (e) {
     throw new UsageError(`cannot read the sample manifest ${manifest}: ${(e as Error).message}`);
   }
+  const results: unknown[] = [];
   for (const s of samples) {
     // Paths in the manifest are relative to it: FILE, and FILE in FILE@PADDR.
     const args = s.args.map((a, i) => {
@@ -248,9 +286,14 @@ function runSamples(o: Options): number {
       if (prev === '--as' || prev === '--at' || (prev !== undefined && PARAMS.has(prev.slice(2)))) return a;
       return join(base, a);
     });
+    if (o.json) {
+      results.push({ title: s.title, args: s.args, ...inspectOrReport(parseArgs(args)).json });
+      continue;
+    }
     print(`\n=== ${s.title}\n$ bootproto ${s.args.join(' ')}\n`);
     runInspect(parseArgs(args), false);
   }
+  if (o.json) print(toJson(results));
   return 0;
 }
 
@@ -290,4 +333,9 @@ export function main(argv: readonly string[]): number {
   }
 }
 
+// A reader that stops early (`bootproto inspect … | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
 process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,81 @@
+// The built command line as a user meets it: help for every command, exit
+// codes (0 fine, 1 problems found, 2 unusable input), one-line errors, color
+// only when asked for by a terminal (NO_COLOR wins), and --json that parses
+// for every command.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, makeTempDir, removeTempDir, runCli } from './helpers.js';
+
+const SAMPLES = join(REPO_ROOT, 'samples');
+const DTB = join(SAMPLES, 'fdt/qemu-aarch64-virt.dtb');
+let dir: string;
+let truncated: string;
+
+beforeAll(() => {
+  dir = makeTempDir('cli');
+  truncated = join(dir, 'truncated.dtb');
+  writeFileSync(truncated, readFileSync(DTB).subarray(0, 100)); // totalsize says more
+});
+afterAll(() => removeTempDir(dir));
+
+// No color unless forced: the child's stdout is a pipe.
+const PLAIN = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined };
+
+describe('bootproto command line', () => {
+  it.each(['inspect', 'validate', 'dts', 'samples', 'convert'])('%s --help prints its usage and exits 0', async (command) => {
+    for (const args of [[command, '--help'], ['help', command]]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`bootproto ${command}`);
+    }
+  });
+
+  it('names an unreadable input in one line on stderr and exits 2', async () => {
+    for (const args of [['inspect', join(dir, 'missing.bin')], ['validate', dir], ['dts', join(dir, 'missing.dtb')], ['inspect', '--as', 'boot-params', '--at', '0x1000', '--load', `${join(dir, 'missing.bin')}@0x1000`]]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^bootproto: /);
+    }
+    expect((await runCli(['inspect', join(dir, 'missing.bin')])).stderr).toBe(`bootproto: cannot read ${join(dir, 'missing.bin')}: no such file\n`);
+  });
+
+  it('validate exits 1 when it finds errors, 0 when it finds none', async () => {
+    expect((await runCli(['validate', DTB])).code).toBe(0);
+    const bad = await runCli(['validate', truncated], { env: PLAIN });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('[TRUNCATED]');
+    // A structure that cannot be decoded at all is a problem, not a usage error.
+    const wrong = await runCli(['validate', '--as', 'boot-params', truncated]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('boot_params');
+  });
+
+  it('colors only when forced or on a terminal, and never with NO_COLOR', async () => {
+    const plain = await runCli(['validate', truncated], { env: PLAIN });
+    expect(plain.stdout).not.toContain('\x1b[');
+    const forced = await runCli(['validate', truncated], { env: { ...PLAIN, FORCE_COLOR: '1' } });
+    expect(forced.stdout).toContain('\x1b[31merror\x1b[0m');
+    const no = await runCli(['validate', truncated], { env: { ...PLAIN, FORCE_COLOR: '1', NO_COLOR: '1' } });
+    expect(no.stdout).not.toContain('\x1b[');
+    const json = await runCli(['validate', '--json', truncated], { env: { ...PLAIN, FORCE_COLOR: '1' } });
+    expect(json.stdout).not.toContain('\x1b[');
+  });
+
+  it('--json parses for inspect, validate, dts and samples; 64-bit values are "0x…" strings', async () => {
+    const inspect = JSON.parse((await runCli(['inspect', '--json', DTB])).stdout) as { format: string };
+    expect(inspect.format).toBe('fdt');
+    const validate = JSON.parse((await runCli(['validate', '--json', truncated])).stdout) as { problems: { code: string }[] };
+    expect(validate.problems[0]?.code).toBe('TRUNCATED');
+    const dts = JSON.parse((await runCli(['dts', '--json', DTB])).stdout) as { dts: string; bootCpuidPhys: number };
+    expect(dts.dts).toMatch(/^\/dts-v1\/;/);
+    const samples = JSON.parse((await runCli(['samples', '--json'])).stdout) as { title: string; format: string | null }[];
+    expect(samples.length).toBeGreaterThanOrEqual(9);
+    for (const s of samples) expect(s.format).toBeTruthy();
+    const memmap = JSON.parse((await runCli(['inspect', '--json', '--as', 'efi-memmap', '--desc-size', '48', join(SAMPLES, 'efi-memmap/ovmf-q35-256M.memmap.bin')])).stdout) as Record<string, unknown>;
+    expect(JSON.stringify(memmap)).toMatch(/"0x[0-9a-f]+"/);
+  });
+
+});
