@@ -17,7 +17,7 @@ import {
 } from '../multiboot/index.js';
 import { renderEfiMemoryMap } from './efi-memmap.js';
 import { renderTree, type Lines } from './render.js';
-import type { Inspection, StructHandler } from './types.js';
+import { UsageError, type Inspection, type StructHandler } from './types.js';
 
 /** Decodes after validating; when decoding fails the validator's problems explain it. */
 function decodeOrReport(format: string, title: string, problems: Problem[], decode: () => unknown): Inspection {
@@ -46,7 +46,8 @@ export const mb1Info: StructHandler = {
     return decodeOrReport('mb1-info', 'handoff', validateMb1Handoff(memory, paddr), () => decodeMb1Handoff(memory, paddr));
   },
   fromBytes(_bytes, offset) {
-    throw new BootprotoError({ code: 'BAD_VALUE', format: 'multiboot1', structure: 'multiboot_info', offset, reason: 'the information points into memory: give --load FILE@PADDR regions and --at PADDR' });
+    void offset;
+    throw new UsageError('--as mb1-info: the information points into memory: give --load FILE@PADDR regions and --at PADDR');
   },
 };
 
@@ -70,7 +71,8 @@ export const mb2Info: StructHandler = {
     return result;
   },
   fromBytes(_bytes, offset) {
-    throw new BootprotoError({ code: 'BAD_VALUE', format: 'multiboot2', structure: 'multiboot2_info', offset, reason: 'give --load FILE@PADDR regions and --at PADDR' });
+    void offset;
+    throw new UsageError('--as mb2-info: give --load FILE@PADDR regions and --at PADDR');
   },
 };
 
