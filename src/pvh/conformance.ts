@@ -68,7 +68,7 @@ const FOUR_G = 1n << 32n;
  * given the rule it breaks, plus the rules it does not check — `%ebx` is a
  * 32-bit register (pvh.pandoc), the kernel image carries the
  * `XEN_ELFNOTE_PHYS32_ENTRY` note (with `image`), and, with `linux`, what
- * Linux's PVH entry needs. Never throws on bad input.
+ * Linux's PVH entry needs (its `head.S` and `enlighten.c`). Never throws on bad input.
  */
 export function checkPvhHandoff(memory: PhysicalMemory, startInfoPaddr: PhysAddr, options: CheckPvhHandoffOptions = {}): Problem[] {
   const out: Problem[] = validateHandoff(memory, startInfoPaddr, options).map((p) => ({ ...p, rule: p.rule ?? RULES[p.code] ?? START_INFO_H }));
@@ -97,6 +97,12 @@ export function checkPvhHandoff(memory: PhysicalMemory, startInfoPaddr: PhysAddr
       h = decodeHandoff(memory, base, options);
     } catch (e) {
       if (!(e instanceof BootprotoError)) throw e;
+    }
+    try {
+      memory.read(base, 56, { format: 'pvh', structure: 'hvm_start_info' });
+    } catch (e) {
+      if (!(e instanceof BootprotoError)) throw e;
+      add(out, 'error', 'LINUX_START_INFO_SHORT', 'hvm_start_info', undefined, 0, 'fewer than 56 bytes are readable at %ebx: Linux copies a whole version 1 start_info whatever the version says', 'Linux arch/x86/platform/pvh/head.S, pvh_start_xen: copies pvh_start_info_sz (sizeof(struct hvm_start_info), 56) bytes from %ebx', base);
     }
     if (h !== undefined) {
       const n = h.memmap.length;

@@ -33,7 +33,11 @@ const mbBytes = (name: string): Uint8Array => new Uint8Array(readFileSync(new UR
 
 /**
  * The zero page Linux's PVH entry builds, written down from
- * `arch/x86/platform/pvh/enlighten.c` (mainline, read for this test):
+ * `arch/x86/platform/pvh/head.S` and `arch/x86/platform/pvh/enlighten.c`
+ * (mainline, read for this test). `pvh_start_xen` (head.S) copies
+ * sizeof(struct hvm_start_info) bytes from %ebx into `pvh_start_info`, calls
+ * `xen_prepare_pvh` and enters `startup_64` with %rsi pointing at
+ * `pvh_bootparams`. In enlighten.c:
  * `xen_prepare_pvh` checks the magic and clears the whole of
  * `pvh_bootparams`; `init_pvh_bootparams` then
  * - (version > 0 with memory map entries) sets `e820_entries` to

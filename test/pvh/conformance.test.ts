@@ -92,3 +92,13 @@ describe('the Linux rules on built handoffs', () => {
     expect(problems.map((p) => p.code)).toEqual(['LINUX_CMDLINE_ABOVE_4G']);
   });
 });
+
+describe('Linux copies 56 bytes from %ebx (head.S, pvh_start_xen)', () => {
+  it('a version 0 start_info at the very end of memory: LINUX_START_INFO_SHORT', () => {
+    const memory = createPhysicalMemory([{ paddr: 0n, bytes: new Uint8Array(0x1028) }]);
+    const { startInfoPaddr } = buildHandoff(memory, { version: 0 }, { startInfo: 0x1000n });
+    expect(checkPvhHandoff(memory, startInfoPaddr)).toEqual([]);
+    const codes = checkPvhHandoff(memory, startInfoPaddr, { linux: true, xen: true }).map((p) => p.code);
+    expect(codes).toEqual(['LINUX_START_INFO_SHORT']);
+  });
+});
