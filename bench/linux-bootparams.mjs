@@ -3,11 +3,20 @@
 //   2. a walk over the 128-entry e820 table through a view (number accessors),
 // each beside a hand-written DataView loop doing the same work; the e820 walk
 // also beside binary-parser and restructure.
+//   3. the headers of a 40 MiB kernel image (Debian's vmlinuz from .cache/,
+//      padded with zeros to 40 MiB in a temporary file): inspectBzImage and
+//      the PE views on the whole file read into memory, against the same on
+//      the first 64 KiB only, read with fs.readSync (what a caller with a
+//      slice reader hands over). The info line gives the bytes each reads.
 import { Parser } from 'binary-parser';
 import * as r from 'restructure';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 
-export default async function setup({ load, sink }) {
-const { decodeBootParams, encodeE820Entries, viewZeroPageE820 } = await load('linux-bootparams');
+export default async function setup({ load, sink, root }) {
+const { decodeBootParams, encodeE820Entries, viewZeroPageE820, inspectBzImage } = await load('linux-bootparams');
+const { viewPeHeaders } = await load('pecoff');
 const zp = new Uint8Array(4096);
 const entries = [];
 for (let i = 0; i < 128; i++) entries.push({ addr: BigInt(i) << 28n, size: 0x0ff00000n + BigInt(i), type: 1 + (i % 5) });
@@ -92,10 +101,46 @@ function restructure() {
   sink[0] = sum;
 }
 
+// A 40 MiB kernel image, when Debian's vmlinuz is in .cache/ (npm run test:tools fetches it).
+const kernelDir = join(root, '.cache/linux-bootparams/x/boot');
+const vmlinuz = existsSync(kernelDir) ? readdirSync(kernelDir).find((n) => n.startsWith('vmlinuz-')) : undefined;
+const kernelCases = [];
+let kernelInfo = '';
+if (vmlinuz !== undefined) {
+  const real = readFileSync(join(kernelDir, vmlinuz));
+  const SIZE = 40 * 1024 * 1024;
+  const tmp = mkdtempSync(join(os.tmpdir(), 'bench-kernel-'));
+  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  const file = join(tmp, 'vmlinuz-40m');
+  const padded = new Uint8Array(SIZE);
+  padded.set(real);
+  writeFileSync(file, padded);
+  const HEAD = 64 * 1024;
+  const headBuffer = new Uint8Array(HEAD);
+  const headers = (bytes) => {
+    const info = inspectBzImage(bytes);
+    const pe = viewPeHeaders(bytes);
+    return info.setupSize + info.syssizeBytes + pe.sections.count + pe.fileHeader.machine;
+  };
+  const whole = () => (sink[0] = headers(new Uint8Array(readFileSync(file))));
+  const prefix = () => {
+    const fd = openSync(file, 'r');
+    const n = readSync(fd, headBuffer, 0, HEAD, 0);
+    closeSync(fd);
+    sink[0] = headers(headBuffer.subarray(0, n));
+  };
+  const k = { group: 'kernel headers', unit: 'image', items: 1 };
+  kernelCases.push(
+    { ...k, name: 'kernel headers: whole 40 MiB file read + inspectBzImage + PE views', kind: 'ours', fn: whole },
+    { ...k, name: 'kernel headers: first 64 KiB read + inspectBzImage + PE views', kind: 'ours', fn: prefix },
+  );
+  kernelInfo = `; ${vmlinuz} (${real.length} bytes) padded to ${SIZE} bytes: the whole-file case reads ${SIZE} bytes, the prefix case ${HEAD} (same setup header, protocol, PE section table)`;
+}
+
 const w = { group: 'e820', unit: 'entry', items: 128 };
 const z = { group: 'zero page', unit: 'zero page', items: 1 };
 return {
-  info: 'a zero page with 128 e820 entries',
+  info: `a zero page with 128 e820 entries${kernelInfo}`,
   cases: [
     { ...w, name: 'e820: plain DataView loop', kind: 'plain', fn: dvWalk },
     { ...w, name: 'e820: one reused table view', kind: 'ours', fn: ourWalkReused },
@@ -104,6 +149,7 @@ return {
     { ...w, name: 'e820: restructure', kind: 'peer', fn: restructure },
     { ...z, name: 'zero page: plain DataView decode', kind: 'plain', fn: dvDecodeCase },
     { ...z, name: 'zero page: decodeBootParams', kind: 'ours', fn: ourDecode },
+    ...kernelCases,
   ],
   targets: [
     { name: 'e820 view walk ≤1.5× DataView, 0 B/entry', case: 'e820: one reused table view', maxRatio: 1.5, maxBytes: 0 },
