@@ -29,6 +29,8 @@ export interface Target {
   name: string;
   /** The real inputs mutations start from. */
   seeds(): Uint8Array[];
+  /** Inputs in the `npm test` smoke pass when not the default (slow targets run fewer). */
+  smokeRuns?: number;
   /** Calls the target's functions on `input`; throws {@link Violation} when an invariant breaks. */
   run(input: Uint8Array): void;
 }

@@ -11,16 +11,17 @@ import { runTarget } from './harness.js';
 import { TARGETS } from './targets.js';
 
 const SEED = Number(process.env['BOOTPROTO_FUZZ_SEED'] ?? 0xb0071e);
-const RUNS = Number(process.env['BOOTPROTO_FUZZ_RUNS'] ?? 2000);
+const RUNS = process.env['BOOTPROTO_FUZZ_RUNS'] === undefined ? undefined : Number(process.env['BOOTPROTO_FUZZ_RUNS']);
 
 describe('fuzz smoke pass (seeded)', () => {
   for (const target of TARGETS) {
-    it(`${target.name}: ${RUNS} mutated inputs, only BootprotoError, validators total, round trips hold`, () => {
+    const runs = RUNS ?? target.smokeRuns ?? 2000;
+    it(`${target.name}: ${runs} mutated inputs, only BootprotoError, validators total, round trips hold`, () => {
       // The time bound here is generous (a loaded CI machine); the long runs use 200 ms.
-      const result = runTarget(target, { seed: SEED, count: RUNS, maxMs: 2000, checkHeap: true, maxFailures: 5 });
+      const result = runTarget(target, { seed: SEED, count: runs, maxMs: 2000, checkHeap: true, maxFailures: 5 });
       const report = result.failures.map((f) => `#${f.index} [${f.trail.join(',')}] ${f.message}`);
       expect(report).toEqual([]);
-      expect(result.inputs).toBe(RUNS);
+      expect(result.inputs).toBe(runs);
     }, 60_000);
   }
 });

@@ -13,6 +13,7 @@ import * as pe from '../../src/pecoff/index.js';
 import * as efi from '../../src/efi-memmap/index.js';
 import * as fdt from '../../src/fdt/index.js';
 import { detectFormat } from '../../src/detect.js';
+import { STRUCTS, UsageError, inspectKernelImage, inspectPvhElf, multibootHeaders, type Inspection } from '../../src/cli/formats.js';
 import { Violation, decoding, sameBytes, total, validating, type Target } from './harness.js';
 import { efiMaps, fixture, fixtures, linuxDumps, makeContainer, mb1Dumps, mb2Dumps, openContainer, pvhDumps } from './seeds.js';
 
@@ -413,6 +414,7 @@ function mapInput(b: Uint8Array): { where: efi.MemoryMapLocation; map: Uint8Arra
 
 const efiMemmap: Target = {
   name: 'efi-memmap/map',
+  smokeRuns: 1000,
   seeds: efiMaps,
   run(b) {
     const { where, map: bytes } = mapInput(b);
@@ -596,6 +598,72 @@ const fdtInPlace: Target = {
   },
 };
 
+
+// ─── cli ─────────────────────────────────────────────────────────────────
+
+/** A CLI handler's answer: BootprotoError or UsageError allowed; the result must render to JSON. */
+function cliCall(what: string, fn: () => Inspection | { lines: string[]; json: Record<string, unknown> }): void {
+  let r: Inspection | { lines: string[]; json: Record<string, unknown> } | undefined;
+  try {
+    r = decoding(what, fn);
+  } catch (e) {
+    if (e instanceof Violation && e.cause instanceof UsageError) return;
+    throw e;
+  }
+  if (r) total(`${what} → toJson`, () => core.toJson(r.json));
+}
+
+/** The parameters a handler needs: a descriptor size for the EFI map (the map's size defaults to the input). */
+function cliParams(names: readonly string[] | undefined): Record<string, string> {
+  return names?.includes('desc-size') ? { 'desc-size': '48' } : {};
+}
+
+const cliStructs: Target = {
+  name: 'cli/structs',
+  smokeRuns: 500,
+  seeds: () => [
+    ...fixtures('pvh', /\.elf$/),
+    ...fixtures('multiboot', /\.(elf|bin)$/),
+    fixture('linux-bootparams/qemu-guest.bzImage'),
+    ...fixtures('linux-bootparams', /zeropage\.bin$/),
+    fixture('pecoff/uki-bootproto.efi'),
+    fixture('pecoff/app64.efi'),
+    fixture('efi-memmap/ovmf-q35-256M.memmap.bin'),
+    fixture('fdt/features.dtb'),
+    fixture('fdt/overlay.dtb'),
+    ...mb2Dumps().map((d) => d.regions.find((r) => r.label === 'info')?.bytes ?? new Uint8Array()),
+    ...pvhDumps().map((d) => d.regions.find((r) => r.label === 'start_info')?.bytes ?? new Uint8Array()),
+  ],
+  run(b) {
+    total('detectFormat', () => detectFormat(b));
+    for (const h of STRUCTS) {
+      const params = cliParams(h.params);
+      cliCall(`cli ${h.name}.fromBytes`, () => h.fromBytes(b, 0, params));
+    }
+    cliCall('cli inspectPvhElf', () => inspectPvhElf(b));
+    cliCall('cli inspectKernelImage', () => inspectKernelImage(b));
+    cliCall('cli multibootHeaders', () => multibootHeaders(b));
+  },
+};
+
+const cliMemory: Target = {
+  name: 'cli/memory',
+  seeds: () => [
+    ...pvhDumps().map((d) => makeContainer(d.ebx, d.regions)),
+    ...mb1Dumps().map((d) => makeContainer(d.ebx, d.regions)),
+    ...mb2Dumps().map((d) => makeContainer(d.ebx, d.regions)),
+    ...linuxDumps().map((d) => makeContainer(d.root, d.regions)),
+  ],
+  run(b) {
+    const { root, memory } = openContainer(b);
+    for (const h of STRUCTS) {
+      if (!h.fromMemory) continue;
+      const params = cliParams(h.params);
+      cliCall(`cli ${h.name}.fromMemory`, () => h.fromMemory?.(memory, BigInt(root), params) ?? { lines: [], json: {} });
+    }
+  },
+};
+
 /** Every target, by name. */
 export const TARGETS: readonly Target[] = [
   coreElf,
@@ -623,6 +691,8 @@ export const TARGETS: readonly Target[] = [
   fdtOverlay,
   fdtValues,
   fdtInPlace,
+  cliStructs,
+  cliMemory,
 ];
 
 /** The target called `name`. */
