@@ -183,7 +183,7 @@ function inspectInput(o: Options): Inspection {
       return withMultiboot(inspectPvhElf(bytes), bytes);
     case 'multiboot2-image':
     case 'multiboot1-image':
-      return withMultiboot({ json: { format }, lines: [`${format}:`], problems: [] }, bytes);
+      return withMultiboot({ json: { format, problems: [] }, lines: [`${format}:`], problems: [] }, bytes);
     case 'pvh-start-info':
       return struct('pvh-start-info').fromBytes(bytes, 0, {});
     case 'boot-params':

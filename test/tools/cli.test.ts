@@ -78,4 +78,30 @@ describe('bootproto command line', () => {
     expect(JSON.stringify(memmap)).toMatch(/"0x[0-9a-f]+"/);
   });
 
+
+  it('--json output has the keys docs/cli.md documents for its format', async () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs/cli.md'), 'utf8');
+    const documented = new Map<string, Set<string>>();
+    for (const m of doc.matchAll(/^\| (`[a-z0-9-]+`(?:, `[a-z0-9-]+`)*) \| (`[A-Za-z0-9]+`(?:, `[A-Za-z0-9]+`)*) \|/gm)) {
+      const keys = new Set([...m[2]!.matchAll(/`([A-Za-z0-9]+)`/g)].map((k) => k[1]!));
+      for (const f of m[1]!.matchAll(/`([a-z0-9-]+)`/g)) documented.set(f[1]!, keys);
+    }
+    expect(documented.size).toBeGreaterThanOrEqual(14);
+    const outputs = JSON.parse((await runCli(['samples', '--json'])).stdout) as Record<string, unknown>[];
+    for (const args of [
+      ['--as', 'setup-header', join(SAMPLES, 'linux/vmlinuz-head.bin')],
+      ['--as', 'mb1-header', join(REPO_ROOT, 'test/fixtures/multiboot/mb1-guest.elf')],
+      ['--as', 'mb2-header', join(REPO_ROOT, 'test/fixtures/multiboot/mb2-guest.elf')],
+      [join(REPO_ROOT, 'test/fixtures/multiboot/mb1-guest-aout.bin')],
+      [join(REPO_ROOT, 'test/fixtures/fdt/features.dtb')],
+    ]) {
+      outputs.push(JSON.parse((await runCli(['inspect', '--json', ...args])).stdout) as Record<string, unknown>);
+    }
+    for (const o of outputs) {
+      const keys = documented.get(o['format'] as string);
+      expect(keys, `format ${String(o['format'])}`).toBeDefined();
+      for (const k of Object.keys(o)) if (!['format', 'problems', 'title', 'args'].includes(k)) expect(keys?.has(k), `${String(o['format'])}.${k}`).toBe(true);
+      expect(Array.isArray(o['problems'])).toBe(true);
+    }
+  });
 });
