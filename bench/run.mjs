@@ -19,7 +19,11 @@
 //      median ns per item and the spread over the rounds (min–max and the
 //      interquartile range) as the machine's noise; the process's CPU time
 //      per round (process.cpuUsage) is reported beside it, since on a shared
-//      machine the wall clock also counts the time other processes ran;
+//      machine the wall clock also counts the time other processes ran.
+//      The case's comparands run in the same process, round for round in
+//      turn with it (the group's plain loop; for a peer, also the group's
+//      first bootproto case), and a ratio is the median of the per-round
+//      ratios: both sides of it then ran under the same load;
 //   3. measures bytes allocated per item (DESIGN §4): a GC, then the
 //      heapUsed delta over a window of batches, minimum over several windows.
 //      The GC is a minor one, gc({ type: 'minor' }): it empties new space as
@@ -142,33 +146,54 @@ function stats(samples) {
   };
 }
 
-function time(c) {
-  const { fn, items } = c;
-  // Warm up for about 300 ms (and at least 50 calls).
+/** Warms `c` up (about 300 ms, at least 50 calls); returns the calls a ~10 ms round needs. */
+function warmUp(c) {
   const warmEnd = nowNs() + 300_000_000n;
   let warm = 0;
   while (warm < 50 || nowNs() < warmEnd) {
-    repeat(fn, 10);
+    repeat(c.fn, 10);
     warm += 10;
   }
-  // Choose reps so that a round lasts about 10 ms.
   const t0 = nowNs();
-  repeat(fn, 10);
+  repeat(c.fn, 10);
   const perCall = Number(nowNs() - t0) / 10;
-  const reps = Math.max(1, Math.round(10_000_000 / perCall));
+  return Math.max(1, Math.round(10_000_000 / perCall));
+}
 
-  const samples = [];
-  const cpuSamples = [];
+/** One round of `reps` calls: wall and CPU ns per item. */
+function round(c, reps) {
+  const cpu = process.cpuUsage();
+  const start = nowNs();
+  repeat(c.fn, reps);
+  const end = nowNs();
+  const used = process.cpuUsage(cpu);
+  return { wall: Number(end - start) / (reps * c.items), cpu: ((used.user + used.system) * 1000) / (reps * c.items) };
+}
+
+/**
+ * Times `c`, and in the same process its comparands (`others`: the group's
+ * plain loop, and for a peer the group's first bootproto case), round for
+ * round in turn, so that each ratio compares rounds run under the same load:
+ * a ratio is the median of the per-round ratios.
+ */
+function time(c, others = []) {
+  const all = [c, ...others];
+  const reps = all.map(warmUp);
+  const wall = all.map(() => []);
+  const cpu = all.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
-    const cpu = process.cpuUsage();
-    const start = nowNs();
-    repeat(fn, reps);
-    const end = nowNs();
-    const used = process.cpuUsage(cpu);
-    samples.push(Number(end - start) / (reps * items));
-    cpuSamples.push(((used.user + used.system) * 1000) / (reps * items));
+    for (let k = 0; k < all.length; k++) {
+      const x = round(all[k], reps[k]);
+      wall[k].push(x.wall);
+      cpu[k].push(x.cpu);
+    }
   }
-  return { ...stats(samples), reps, cpu: stats(cpuSamples) };
+  const ratios = others.map((o, k) => ({
+    against: o.name,
+    cpu: stats(cpu[0].map((v, i) => v / cpu[k + 1][i])).median,
+    wall: stats(wall[0].map((v, i) => v / wall[k + 1][i])).median,
+  }));
+  return { ...stats(wall[0]), reps: reps[0], cpu: stats(cpu[0]), ratios };
 }
 
 // ---------------------------------------------------------------------------
@@ -217,10 +242,20 @@ function allocation(c) {
   return { perItem, items: reps * items, windows: WINDOWS, cleanWindows: m.clean, emptyWindowBytes: empty };
 }
 
-function measure(c) {
-  const t = time(c);
+function measure(c, others = []) {
+  const t = time(c, others);
   const a = allocation(c);
   return { case: c.name, module: c.module, group: c.group, unit: c.unit, kind: c.kind, checksum: c.checksum, ns: t, bytes: a };
+}
+
+/** What `c` is compared with in its own process: the group's plain loop, and for a peer the group's first bootproto case. */
+function comparands(c, cases) {
+  const out = [];
+  const plain = cases.find((x) => x.group === c.group && x.kind === 'plain');
+  if (plain !== undefined && plain !== c) out.push(plain);
+  const ours = cases.find((x) => x.group === c.group && x.kind === 'ours');
+  if (c.kind === 'peer' && ours !== undefined) out.push(ours);
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -236,7 +271,7 @@ if (CHILD !== null) {
   }
   c.fn();
   c.checksum = sink[0];
-  process.stdout.write(`${JSON.stringify(measure(c))}\n`);
+  process.stdout.write(`${JSON.stringify(measure(c, comparands(c, m.cases)))}\n`);
   process.exit(0);
 }
 
@@ -268,7 +303,7 @@ const results = [];
 for (const c of allCases) {
   if (!filter.test(c.name)) continue;
   let r;
-  if (IN_PROCESS) r = measure(c);
+  if (IN_PROCESS) r = measure(c, comparands(c, allCases));
   else {
     const child = spawnSync(
       process.execPath,
@@ -312,13 +347,19 @@ function ratioOf(a, b) {
   if (a.ns.cpu && b.ns.cpu) return { cpu: a.ns.cpu.median / b.ns.cpu.median, wall: a.ns.median / b.ns.median };
   return { cpu: null, wall: a.ns.median / b.ns.median };
 }
+// A ratio measured in the case's own process (round for round) is preferred;
+// across processes (the C rows) it is the ratio of the medians.
+function sameProcess(r, other) {
+  const q = r.ns.ratios?.find((x) => x.against === other?.case);
+  return q === undefined ? null : { cpu: q.cpu, wall: q.wall, sameProcess: true };
+}
 for (const r of results) {
   const plain = results.find((x) => x.group === r.group && x.kind === 'plain');
   const ours = results.find((x) => x.group === r.group && x.kind === 'ours');
   r.baseline = plain?.case ?? null;
-  r.ratio = r.kind === 'plain' ? null : ratioOf(r, plain);
+  r.ratio = r.kind === 'plain' ? null : (sameProcess(r, plain) ?? ratioOf(r, plain));
   r.ours = r.kind === 'peer' ? (ours?.case ?? null) : null;
-  r.peerRatio = r.kind === 'peer' ? ratioOf(r, ours) : null;
+  r.peerRatio = r.kind === 'peer' ? (sameProcess(r, ours) ?? ratioOf(r, ours)) : null;
 }
 
 // Targets: each a row, measured on the CPU-time medians (wall where a side has none).
@@ -331,7 +372,7 @@ for (const m of modules) {
     let ok = true;
     if (t.maxRatio !== undefined) {
       const against = byName.get(t.against ?? r.baseline);
-      const q = ratioOf(r, against);
+      const q = sameProcess(r, against) ?? ratioOf(r, against);
       const x = q === null ? null : (q.cpu ?? q.wall);
       ok &&= x !== null && x <= t.maxRatio;
       parts.push(x === null ? 'ratio –' : `${x.toFixed(2)}× ${t.against ? `of ${t.against}` : 'plain'} (cpu${q.cpu === null ? '/wall' : ''})`);
@@ -393,8 +434,10 @@ results.forEach((r, i) => {
 console.log(
   '\ncpu ns: median CPU time per item over the rounds (process.cpuUsage; trust it on a loaded machine);\n' +
     'wall ns: the same from the wall clock; noise: half the interquartile range of the wall rounds;\n' +
-    'ratio: cpu median over the group\'s plain DataView loop (first row of the group); peer÷ours: a peer\'s\n' +
-    'time over the group\'s first bootproto row (how many times slower the peer is); C rows: wall clock,\n' +
+    'ratio: to the group\'s plain DataView loop, timed in the same process round for round (median of the\n' +
+    'per-round CPU-time ratios); peer÷ours: a peer\'s time over the group\'s first bootproto row, measured the\n' +
+    'same way (how many times slower the peer is); C rows: wall clock, timed by the C program itself and\n' +
+    'compared with the medians of the other processes;\n' +
     `timed by the C program itself; B/item: minimum heapUsed delta over ${WINDOWS} windows with no GC after a minor GC\n` +
     '(~: every window collected; corrected by what the GCs freed).',
 );
