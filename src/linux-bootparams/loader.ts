@@ -540,6 +540,28 @@ function judge(key: SetupHeaderKey, before: number | bigint, after: number | big
 
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
+const BOOT_RST = 'Linux Documentation/arch/x86/boot.rst';
+const HEADER_FIELDS = `${BOOT_RST}, "Details of Header Fields"`;
+
+/** The rule each of {@link checkLoaderResult}'s codes comes from (problems of the zero page's own validation keep boot.rst at large). */
+const LOADER_RULES: Readonly<Record<string, string>> = {
+  TRUNCATED: `${BOOT_RST}, "The Real-Mode Kernel Header": the header runs to the end its jump gives`,
+  DISALLOWED_CHANGE: `${HEADER_FIELDS}: each field is read, write or modify for the loader; the others are the kernel's`,
+  INERT_FIELD_CHANGED: `${HEADER_FIELDS}: each field is read, write or modify for the loader; the others are the kernel's`,
+  NO_LOADER_ID: `${HEADER_FIELDS}, type_of_loader: a loader writes its assigned id, or 0xFF without one`,
+  HEAP_END_ZERO: `${HEADER_FIELDS}, heap_end_ptr and loadflags CAN_USE_HEAP`,
+  CMDLINE_MISMATCH: `${HEADER_FIELDS}, cmd_line_ptr: the address of the command line the loader passes`,
+  INITRD_MISMATCH: `${HEADER_FIELDS}, ramdisk_image and ramdisk_size: where the initrd is and how big`,
+  DTB_MISSING: `${HEADER_FIELDS}, setup_data: a SETUP_DTB node carries the device tree`,
+  DTB_MISMATCH: `${HEADER_FIELDS}, setup_data: a SETUP_DTB node carries the device tree`,
+};
+
+/** Gives every problem of a loader check the rule it comes from. */
+function withRules(result: LoaderCheck): LoaderCheck {
+  for (const p of result.problems) if (p.rule === undefined) p.rule = LOADER_RULES[p.code] ?? BOOT_RST;
+  return result;
+}
+
 /**
  * Checks what a loader left, given the kernel image and a captured setup
  * header region or zero page (`captured` holds byte 0 of the real-mode code
@@ -564,7 +586,7 @@ export function checkLoaderResult(image: Uint8Array, captured: Uint8Array, optio
   } catch (e) {
     if (e instanceof BootprotoError) {
       problems.push(problemFromError(e));
-      return result;
+      return withRules(result);
     }
     throw e;
   }
@@ -572,7 +594,7 @@ export function checkLoaderResult(image: Uint8Array, captured: Uint8Array, optio
   const version = before.version ?? 0;
   if (captured.length < end) {
     add('error', 'TRUNCATED', undefined, `the capture has ${captured.length} bytes, the header ends at 0x${end.toString(16)}`);
-    return result;
+    return withRules(result);
   }
   const window = new Uint8Array(SETUP_HEADER_OFFSET + SETUP_HEADER.size);
   window.set(captured.subarray(0, window.length));
@@ -655,7 +677,7 @@ export function checkLoaderResult(image: Uint8Array, captured: Uint8Array, optio
     if (dtb === undefined) add('error', 'DTB_MISSING', 'setup_data', 'no SETUP_DTB node, although the loader was given a device tree');
     else if (!equalBytes(dtb.data.subarray(0, options.expectDtb.length), options.expectDtb)) add('error', 'DTB_MISMATCH', 'setup_data', `the SETUP_DTB node at 0x${dtb.paddr.toString(16)} does not hold the given device tree`, 0, dtb.paddr);
   }
-  return result;
+  return withRules(result);
 }
 
 /** The size of one `setup_data` header (re-exported for builders that lay out nodes by hand). */

@@ -209,6 +209,10 @@ describe('checking what a loader left', () => {
     const bad = r.changes.filter((c) => !c.allowed).map((c) => c.field).sort();
     expect(bad).toEqual(['loadflags', 'payload_length', 'setup_sects']);
     expect(codes(r)).toEqual(expect.arrayContaining(['DISALLOWED_CHANGE', 'CMDLINE_MISMATCH', 'INITRD_MISMATCH']));
+    // Each problem names its rule in boot.rst.
+    expect(r.problems.find((p) => p.code === 'DISALLOWED_CHANGE')?.rule).toMatch(/boot\.rst, "Details of Header Fields"/);
+    expect(r.problems.find((p) => p.code === 'INITRD_MISMATCH')?.rule).toMatch(/ramdisk_image and ramdisk_size/);
+    for (const p of r.problems) expect(p.rule).toMatch(/^Linux Documentation\/arch\/x86\/boot\.rst/);
     expect(checkLoaderResult(head, captured.subarray(0, 0x100)).problems.map((p) => p.code)).toEqual(['TRUNCATED']);
     expect(checkLoaderResult(new Uint8Array(10), captured).problems.map((p) => p.code)).toEqual(['TRUNCATED']);
   });
