@@ -11,6 +11,7 @@ import {
   E820_TYPE_RESERVED,
   SETUP_E820_EXT,
   VIDEO_TYPE_EFI,
+  VIDEO_TYPE_VGAC,
   VIDEO_TYPE_VLFB,
   bootParamsAddresses,
   bootParamsFromMb1,
@@ -265,9 +266,15 @@ describe('Multiboot 2 → zero page, on the information GRUB wrote', () => {
         }
       });
 
-      it('screen_info from the framebuffer tag', () => {
+      it('screen_info from the framebuffer tag (RGB, or GRUB\'s EGA text console)', () => {
         const fb = mb2Tag(info, 'framebuffer');
-        if (fb === undefined || fb.framebufferType !== 1) return;
+        expect(fb).toBeDefined();
+        if (fb?.framebufferType === 2) {
+          // GRUB's text console: an EGA text framebuffer of 80 columns.
+          expect([bp.screenInfo.origVideoIsVga, bp.screenInfo.origVideoCols, bp.screenInfo.origVideoLines]).toEqual([VIDEO_TYPE_VGAC, fb.framebufferWidth, fb.framebufferHeight]);
+          return;
+        }
+        if (fb === undefined || fb.framebufferType !== 1) throw new Error('expected an RGB or EGA text framebuffer');
         expect(bp.screenInfo.origVideoIsVga).toBe(c.efi ? VIDEO_TYPE_EFI : VIDEO_TYPE_VLFB);
         expect(BigInt(bp.screenInfo.lfbBase) | (BigInt(bp.screenInfo.extLfbBase) << 32n)).toBe(fb.framebufferAddr);
         expect([bp.screenInfo.lfbWidth, bp.screenInfo.lfbHeight, bp.screenInfo.lfbDepth, bp.screenInfo.lfbLinelength]).toEqual([fb.framebufferWidth, fb.framebufferHeight, fb.framebufferBpp, fb.framebufferPitch]);
