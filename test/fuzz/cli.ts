@@ -1,11 +1,12 @@
 /**
- * Long fuzz runs: `npm run fuzz -- [--target NAME|all] [--seconds N] [--count N] [--seed N] [--save]`.
+ * Long fuzz runs: `npm run fuzz -- [--target NAME|all] [--seconds N] [--count N] [--seed N] [--save] [--no-heap] [--max-ms N]`;
+ * one input again: `npm run fuzz -- --target NAME --seed S --replay INDEX [--out FILE]`.
  * Prints, per target, the inputs run, the failures (with the mutation trail),
  * the slowest input and the largest heap growth; `--save` writes each failing
  * input to `test/fixtures/fuzz/<target>-<n>.bin`. `--list` lists the targets.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { runTarget } from './harness.js';
+import { checkOne, inputAt, runTarget } from './harness.js';
 import { TARGETS, targetByName } from './targets.js';
 
 function arg(name: string): string | undefined {
@@ -19,6 +20,17 @@ const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
 if (flag('list')) {
   for (const t of TARGETS) console.log(t.name);
+  process.exit(0);
+}
+
+const replay = arg('replay');
+if (replay !== undefined) {
+  // Rebuild one input of an earlier run: --target NAME --seed S --replay INDEX --out FILE.
+  const target = targetByName(arg('target') ?? '');
+  const input = inputAt(target, Number(arg('seed') ?? 0), Number(replay));
+  const out = arg('out') ?? `${target.name.replace('/', '-')}-replay.bin`;
+  writeFileSync(out, input);
+  console.log(`${out}: ${input.length} bytes; ${checkOne(target, input, { seed: 0, checkHeap: true }) ?? 'the invariants hold'}`);
   process.exit(0);
 }
 

@@ -197,3 +197,15 @@ export function runTarget(target: Target, opts: RunOptions, pool?: readonly Uint
   result.ms = performance.now() - start;
   return result;
 }
+
+/** The input `runTarget` makes as number `index` for `seed` (negative: the seeds themselves), without running anything. */
+export function inputAt(target: Target, seed: number, index: number, pool?: readonly Uint8Array[]): Uint8Array {
+  const seeds = target.seeds().map((s) => (s.length > MAX_INPUT ? s.slice(0, MAX_INPUT) : s));
+  if (index < 0) return seeds[-1 - index] as Uint8Array;
+  const rng = new Rng(seed);
+  const trail: Mutator[] = [];
+  let input: Uint8Array = new Uint8Array(0);
+  for (let i = seeds.length; i <= index; i++) input = nextInput(rng, seeds, pool && pool.length > 0 ? pool : seeds, trail);
+  return input;
+}
+

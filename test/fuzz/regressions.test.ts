@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BootprotoError } from '../../src/core/index.js';
 import { readNumber } from '../../src/fdt/index.js';
-import { checkOne } from './harness.js';
+import { checkOne, inputAt, runTarget, type Target } from './harness.js';
 import { TARGETS } from './targets.js';
 
 const dir = new URL('../fixtures/fuzz/', import.meta.url);
@@ -32,4 +32,15 @@ describe('fuzz regressions', () => {
     expect(() => readNumber(new Uint8Array(8), 0, 3)).toThrow(/past the value/);
     expect(readNumber(new Uint8Array([0, 0, 0, 1, 0, 0, 0, 2]), 0, 2)).toBe(0x100000002n);
   });
+
+  it('--replay rebuilds the very input a run made at an index', () => {
+    const seen: Uint8Array[] = [];
+    const recorder: Target = { name: 'test/recorder', seeds: () => [new Uint8Array([1, 2, 3, 4]), new Uint8Array(64)], run: (b) => void seen.push(b) };
+    runTarget(recorder, { seed: 42, count: 50 });
+    // Seeds are reported as index -1, -2, …; mutated inputs by their place in the run.
+    expect(inputAt(recorder, 42, -1)).toEqual(seen[0]);
+    expect(inputAt(recorder, 42, -2)).toEqual(seen[1]);
+    for (const i of [2, 3, 17, 49]) expect(inputAt(recorder, 42, i)).toEqual(seen[i]);
+  });
 });
+
