@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const RUN = join(import.meta.dirname, '.run');
 
-const files = [...readdirSync(join(ROOT, 'docs')).filter((f) => /^guide-.*\.md$/.test(f)).map((f) => `docs/${f}`)];
+const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => /^guide-.*\.md$/.test(f)).map((f) => `docs/${f}`)];
 
 interface Block {
   file: string;
@@ -34,6 +34,48 @@ function blocks(file: string): Block[] {
     out.push(b);
   }
   return out;
+}
+
+/**
+ * The README's examples are short: they use names they do not define (the
+ * bytes of a kernel, a blob, a memory dump). This defines them from the
+ * samples, so that those examples run too.
+ */
+const README_NAMES: Record<string, string> = {
+  kernelElfBytes: `__file('samples/pvh/guest.elf')`,
+  guestRamDump: `(() => {
+    const ram = new Uint8Array(128 << 20);
+    for (const r of __regions('samples/pvh/qemu-pc-128M', { 'start_info.bin': 0x21e0n, 'modlist.bin': 0x21c0n, 'cmdline.bin': 0x11c0n, 'memmap.bin': 0x5a8n, 'rsdp.bin': 0xf59d0n, 'mod0-data.bin': 0x7fd7000n })) ram.set(r.bytes, Number(r.paddr));
+    return ram;
+  })()`,
+  initrd: `new Uint8Array(3000)`,
+  dtb: `__file('samples/fdt/qemu-aarch64-virt.dtb')`,
+  vmlinuz: `__file('samples/linux/vmlinuz-head.bin')`,
+  page: `__file('samples/linux/kernel-pc-256M.zeropage.bin')`,
+  bytes: `__file('samples/pecoff/uki-objcopy.efi')`,
+  map: `__file('samples/efi-memmap/ovmf-q35-256M.memmap.bin')`,
+  memory: `__bp.createPhysicalMemory(__regions('samples/multiboot/qemu-mb1-128M', { 'info.bin': 0x9500n, 'mmap.bin': 0x9000n, 'mods.bin': 0x105000n, 'mod0-string.bin': 0x105020n, 'mod1-string.bin': 0x105033n, 'cmdline.bin': 0x10503cn, 'boot_loader_name.bin': 0x105060n, 'mod0-data.bin': 0x106000n, 'mod1-data.bin': 0x107000n }))`,
+  ebx: `0x9500n`,
+  mb2Memory: `__bp.createPhysicalMemory(__regions('samples/multiboot/grub-mb2-128M', { 'info.bin': 0x1005f0n, 'mod0-data.bin': 0x105000n, 'mod1-data.bin': 0x106000n }))`,
+  mb2Ebx: `0x1005f0n`,
+  kernelImage: `__file('test/fixtures/multiboot/mb2-guest.elf')`,
+};
+
+/** The definitions a README block uses without declaring them. */
+function readmePrelude(code: string): string {
+  const lines = [
+    `import { readFileSync as __read } from 'node:fs';`,
+    `import * as __bp from 'bootproto';`,
+    `const __file = (p: string) => new Uint8Array(__read(p));`,
+    `const __regions = (dir: string, files: Record<string, bigint>) => Object.entries(files).map(([f, paddr]) => ({ paddr, bytes: __file(dir + '/' + f), label: f }));`,
+    `void __bp; void __regions;`,
+  ];
+  for (const [name, init] of Object.entries(README_NAMES)) {
+    const used = new RegExp(`\\b${name}\\b`).test(code);
+    const declared = new RegExp(`\\b(?:const|let|var)\\s+${name}\\b`).test(code);
+    if (used && !declared) lines.push(`const ${name} = ${init};`);
+  }
+  return lines.join('\n');
 }
 
 /** The block as a module importing the sources instead of the package. */
@@ -56,7 +98,7 @@ for (const file of files) {
         return;
       }
       const path = join(RUN, `${b.file.replace(/[/.]/g, '_')}_${b.line}.ts`);
-      writeFileSync(path, toModule(b.code));
+      writeFileSync(path, toModule(b.file === 'README.md' ? `${readmePrelude(b.code)}\n${b.code}` : b.code));
       const cwd = process.cwd();
       process.chdir(ROOT);
       try {

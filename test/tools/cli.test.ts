@@ -104,4 +104,24 @@ describe('bootproto command line', () => {
       expect(Array.isArray(o['problems'])).toBe(true);
     }
   });
+
+  it("the README's real output is what the command line prints", async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const block = /^```console\n([\s\S]*?)^```$/m.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const steps = block!.split(/^\$ /m).filter((x) => x !== '');
+    let lastCode: number | null = null;
+    for (const step of steps) {
+      const [command, ...out] = step.replace(/\n$/, '').split('\n');
+      if (command === 'echo $?') {
+        expect(out.join('\n')).toBe(String(lastCode));
+        continue;
+      }
+      const args = command!.split(' ');
+      expect(args[0]).toBe('bootproto');
+      const r = await runCli(args.slice(1), { cwd: REPO_ROOT, env: PLAIN });
+      lastCode = r.code;
+      expect(r.stdout.trimEnd()).toBe(out.join('\n'));
+    }
+  });
 });

@@ -96,6 +96,9 @@ describe('the inspector page in Chromium', () => {
     expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(await page.locator('#problems li').count()).toBe(problems.length);
     await page.screenshot({ path: join(ARTIFACTS, 'site-dtb.png'), fullPage: true });
+    // The README's picture (docs/images/inspector.png is a copy): a field of the tree selected.
+    await clickField('off_dt_strings');
+    await page.screenshot({ path: join(ARTIFACTS, 'site-readme.png') });
   });
 
   it('decodes a signed EFI application: PE headers, sections, and the same problems as the library', async () => {
