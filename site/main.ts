@@ -262,6 +262,7 @@ hexEl.addEventListener('keydown', (e) => {
   const d = step[e.key];
   if (d !== undefined) {
     cursor = Math.max(0, Math.min(bytes.length - 1, cursor + d));
+    fieldEl.textContent = `cursor at byte 0x${cursor.toString(16)} = 0x${hex2(bytes[cursor] ?? 0)} (Enter selects its field)`;
     scrollHexTo(cursor);
     renderHex();
   } else if (e.key === 'Enter' || e.key === ' ') selectOffset(cursor);
