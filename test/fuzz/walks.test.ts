@@ -6,6 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BootprotoError, createPhysicalMemory } from '../../src/core/index.js';
+import { fdtBlob } from '../../src/cli/fdt.js';
+import { toJson } from '../../src/core/index.js';
+import { decodeFdt, dts, encodeFdt, fdtOutlineLines, openFdt, toDts, validateFdt } from '../../src/fdt/index.js';
 import { validateZeroPageInMemory, walkSetupData } from '../../src/linux-bootparams/index.js';
 import { decodeMb1Mmap, decodeMb2Info, mb2TagCursor, validateMb2InfoBytes } from '../../src/multiboot/index.js';
 import { dataDirectory, decodeBaseRelocations, decodePeImage, rvaToOffset, validatePeImage } from '../../src/pecoff/index.js';
@@ -76,4 +79,48 @@ describe('bounded walks', () => {
     expect(() => validatePeImage(bytes)).not.toThrow();
     holds('pecoff/directories', bytes);
   });
+
+  /** A blob of `depth` nested nodes (the root, then nodes named `a`). */
+  function nested(depth: number): Uint8Array {
+    const words: number[] = [1, 0];
+    for (let i = 1; i < depth; i++) words.push(1, 0x61000000);
+    for (let i = 0; i < depth; i++) words.push(2);
+    words.push(9);
+    const total = 40 + 16 + words.length * 4;
+    const out = new Uint8Array(total);
+    const dv = new DataView(out.buffer);
+    for (const [at, v] of [[0, 0xd00dfeed], [4, total], [8, 56], [12, total], [16, 40], [20, 17], [24, 16], [36, words.length * 4]] as const) dv.setUint32(at, v);
+    words.forEach((w, i) => dv.setUint32(56 + i * 4, w));
+    return out;
+  }
+
+  for (const depth of [1000, 1024, 1025, 8000]) {
+    it(`FDT: ${depth} nested nodes — the recursive walks stay inside the stack, deeper is LIMIT`, () => {
+      const blob = nested(depth);
+      const calls: (() => unknown)[] = [
+        () => decodeFdt(blob),
+        () => dts(blob),
+        () => openFdt(blob),
+        () => fdtOutlineLines(blob),
+        () => toDts(decodeFdt(blob)),
+        () => encodeFdt(decodeFdt(blob)),
+        () => toJson(decodeFdt(blob)),
+      ];
+      // The CLI answers too deep a blob with its problems instead of throwing.
+      expect(() => toJson(fdtBlob.fromBytes(blob, 0, {}).json)).not.toThrow();
+      for (const call of calls) {
+        try {
+          call();
+          expect(depth).toBeLessThanOrEqual(1024);
+        } catch (e) {
+          expect(e).toBeInstanceOf(BootprotoError);
+          expect((e as BootprotoError).code).toBe('LIMIT');
+        }
+      }
+      expect(() => validateFdt(blob)).not.toThrow();
+      holds('fdt/tree', blob);
+      holds('fdt/openFdt', blob);
+    });
+  }
 });
+
