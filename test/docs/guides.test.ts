@@ -1,6 +1,6 @@
 // Every ```ts block of the guides (docs/guide-*.md) and of the README runs
-// here, so none goes stale. Each block is written as a module beside this
-// test (test/docs/.run/, git-ignored) with `bootproto` and `bootproto/<module>`
+// here, so none goes stale. Each block is written as a module under
+// .cache/docs-run/ (git-ignored) with `bootproto` and `bootproto/<module>`
 // pointed at the sources, then imported; a block that throws (or whose
 // `assert` fails) fails its test. Blocks run with the repository as the
 // working directory, so `samples/…` paths resolve. A block preceded by
@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const RUN = join(import.meta.dirname, '.run');
+const RUN = join(ROOT, '.cache/docs-run'); // git-ignored, and outside test/ so tsc -p test never sees it
 
 const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => /^guide-.*\.md$/.test(f)).map((f) => `docs/${f}`)];
 
