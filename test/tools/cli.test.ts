@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, makeTempDir, removeTempDir, runCli } from './helpers.js';
+import { REPO_ROOT, makeTempDir, removeTempDir, run, runCli } from './helpers.js';
 
 const SAMPLES = join(REPO_ROOT, 'samples');
 const DTB = join(SAMPLES, 'fdt/qemu-aarch64-virt.dtb');
@@ -123,5 +123,26 @@ describe('bootproto command line', () => {
       lastCode = r.code;
       expect(r.stdout.trimEnd()).toBe(out.join('\n'));
     }
+  });
+
+  it('reads a 40 MiB kernel image once and never copies it (peak memory grows by about its size)', async () => {
+    const head = readFileSync(join(SAMPLES, 'linux/vmlinuz-head.bin'));
+    const small = join(dir, 'small.bin');
+    const big = join(dir, 'big.bin');
+    writeFileSync(small, head);
+    writeFileSync(big, Buffer.concat([head, Buffer.alloc(40 << 20)]));
+    // The CLI run in-process by a wrapper that reports its peak resident memory on exit.
+    const peak = async (file: string): Promise<number> => {
+      const wrapper = `process.argv = [process.argv[0], 'bootproto', 'inspect', ${JSON.stringify(file)}];
+        process.stdout.write = () => true;
+        process.on('exit', () => process.stderr.write(String(process.resourceUsage().maxRSS)));
+        await import(${JSON.stringify(join(REPO_ROOT, 'dist/cli/main.js'))});`;
+      const r = await run(process.execPath, ['--input-type=module', '-e', wrapper]);
+      expect(r.code).toBe(0);
+      return Number(r.stderr) * 1024;
+    };
+    const growth = (await peak(big)) - (await peak(small));
+    expect(growth).toBeGreaterThan(30 << 20);
+    expect(growth).toBeLessThan(60 << 20); // one 40 MiB read; a copy would add another 40 MiB
   });
 });
