@@ -438,7 +438,7 @@ console.log(
     'per-round CPU-time ratios); peer÷ours: a peer\'s time over the group\'s first bootproto row, measured the\n' +
     'same way (how many times slower the peer is); C rows: wall clock, timed by the C program itself and\n' +
     'compared with the medians of the other processes;\n' +
-    `timed by the C program itself; B/item: minimum heapUsed delta over ${WINDOWS} windows with no GC after a minor GC\n` +
+    `B/item: minimum heapUsed delta over ${WINDOWS} windows with no GC after a minor GC\n` +
     '(~: every window collected; corrected by what the GCs freed).',
 );
 const tw = Math.max(...targets.map((t) => t.target.length));
