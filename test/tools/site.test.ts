@@ -148,6 +148,21 @@ describe('the inspector page in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'site-problems.png'), fullPage: true });
   });
 
+  it('decodes a file dropped on the page', async () => {
+    const elf = [...readFileSync(join(REPO_ROOT, 'samples/pvh/guest.elf'))];
+    await page.evaluate((data) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], 'dropped.elf'));
+      document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, elf);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('dropped.elf:'));
+    expect(await page.textContent('#status')).toContain('PVH entry note');
+    await clickField('entry');
+    // The note's descriptor (after its 12-byte header and "Xen\\0"): 0x100000, little-endian.
+    expect((await selectedBytes())[0]).toBe(0x14fc + 16);
+    expect(await page.locator('#hex .byte.sel').allTextContents()).toEqual(['00', '00', '10', '00']);
+  });
+
   it('opens every sample with one click, and reads on a narrow screen', async () => {
     const n = await page.locator('#samples button').count();
     expect(n).toBeGreaterThanOrEqual(9);
