@@ -94,7 +94,7 @@ describe('structure-aware fuzzing (fast-check, seeded)', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
-  });
+  }, 60_000);
 
   it('EFI memory maps encoded, then damaged: efi-memmap/map holds', () => {
     fc.assert(
@@ -104,7 +104,7 @@ describe('structure-aware fuzzing (fast-check, seeded)', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
-  });
+  }, 60_000);
 
   it('Multiboot 2 information built, then damaged: multiboot/mb2Info holds', () => {
     fc.assert(
@@ -123,7 +123,7 @@ describe('structure-aware fuzzing (fast-check, seeded)', () => {
       ),
       { seed: SEED, numRuns: RUNS },
     );
-  });
+  }, 60_000);
 
   it('PVH start_info encoded, then damaged: pvh/startInfo holds', () => {
     fc.assert(
@@ -137,5 +137,5 @@ describe('structure-aware fuzzing (fast-check, seeded)', () => {
       ),
       { seed: SEED, numRuns: RUNS },
     );
-  });
+  }, 60_000);
 });
