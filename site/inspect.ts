@@ -6,6 +6,7 @@
 import {
   BootprotoError,
   createPhysicalMemory,
+  decodeLayout,
   detectFormat,
   efiMemmap,
   fdt,
@@ -301,7 +302,18 @@ export function inspectFile(bytes: Uint8Array, hint?: AsHint): Inspection {
     if (!(e instanceof BootprotoError)) throw e;
     const problem: Problem = { severity: 'error', code: e.code, format: e.format, structure: e.structure, offset: e.offset, message: e.reason };
     if (e.field !== undefined) problem.field = e.field;
-    return { format: hint?.as ?? detectFormat(bytes), title: 'could not be decoded whole (see problems)', tree: [], problems: [problem] };
+    const format = hint?.as ?? detectFormat(bytes);
+    // The validator sees everything wrong, not only what stopped the decoder.
+    const validators: Record<string, (b: Uint8Array) => Problem[]> = {
+      fdt: (b) => fdt.validateFdt(b),
+      pe: (b) => pecoff.validatePeImage(b),
+      bzimage: (b) => linuxBootparams.validateSetupHeader(b),
+      'boot-params': (b) => linuxBootparams.validateBootParams(b),
+      'pvh-start-info': (b) => pvh.validateStartInfo(b),
+    };
+    const found = validators[format]?.(bytes) ?? [];
+    const problems = found.some((p) => p.severity === 'error') ? found : [problem, ...found];
+    return { format, title: 'could not be decoded whole (see problems)', tree: clamp(firstHeader(bytes, format), bytes.length), problems };
   }
 }
 
@@ -365,6 +377,34 @@ function inspectBytes(bytes: Uint8Array): Inspection {
       return byStruct(bytes, { as: 'pvh-start-info' });
     default:
       return { format, title: 'Unrecognised format', tree: [], problems: [] };
+  }
+}
+
+/**
+ * When a file cannot be decoded whole, its first header read field by field
+ * from the layout table alone (no checks), so that the problems have fields
+ * to point at.
+ */
+function firstHeader(bytes: Uint8Array, format: string): Node[] {
+  const first: Record<string, [string, Layout, number]> = {
+    fdt: ['fdt_header (raw)', fdt.FDT_HEADER, 0],
+    bzimage: ['setup_header (raw)', linuxBootparams.SETUP_HEADER, linuxBootparams.SETUP_HEADER_OFFSET],
+    'boot-params': ['setup_header (raw)', linuxBootparams.SETUP_HEADER, linuxBootparams.SETUP_HEADER_OFFSET],
+    'setup-header': ['setup_header (raw)', linuxBootparams.SETUP_HEADER, linuxBootparams.SETUP_HEADER_OFFSET],
+    pe: ['IMAGE_DOS_HEADER (raw)', pecoff.IMAGE_DOS_HEADER, 0],
+    'pvh-start-info': ['hvm_start_info (raw)', pvh.HVM_START_INFO, 0],
+    'mb1-info': ['multiboot_info (raw)', multiboot.MULTIBOOT_INFO, 0],
+    'efi-memmap': ['EFI_MEMORY_DESCRIPTOR [0] (raw)', efiMemmap.EFI_MEMORY_DESCRIPTOR, 0],
+  };
+  const entry = first[format];
+  if (entry === undefined) return [];
+  const [label, layout, offset] = entry;
+  if (offset + layout.size > bytes.length) return [];
+  try {
+    return [layoutNode(label, layout, decodeLayout(layout, bytes, offset), offset)];
+  } catch (e) {
+    if (e instanceof BootprotoError) return [];
+    throw e;
   }
 }
 

@@ -145,6 +145,10 @@ describe('the inspector page in Chromium', () => {
     const first = problems.find((p) => p.offset < dtb.length)!;
     await page.locator('#problems button:not([disabled])').first().click();
     expect(await page.locator('#hex .byte.cursor').getAttribute('data-offset')).toBe(String(first.offset));
+    // The header is still shown, read field by field: the problem selects the field at fault.
+    expect(first.field).toBe('totalsize');
+    expect(await selectedLabel()).toBe('totalsize');
+    expect(await selectedBytes()).toEqual([4, 5, 6, 7]);
     await page.screenshot({ path: join(ARTIFACTS, 'site-problems.png'), fullPage: true });
   });
 
