@@ -7,7 +7,7 @@
 // first measurement (25 Nov 2026) was under its cap, the budget is that
 // figure plus about 10 %, never past the cap; where it was over, the test
 // holds the module to its first figure plus about 5 % (so that it cannot
-// grow) and lists the excess as a todo until it is cut.
+// grow) and names the excess in the test's title until it is cut.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -63,13 +63,12 @@ async function gzippedSize(entry: string): Promise<{ minified: number; gzipped: 
 
 describe('bundle size (minified + gzipped, typed-binary counted)', () => {
   for (const [name, b] of Object.entries(budgets)) {
-    it(`${name} stays within ${(limit(b) / KB).toFixed(1)} KB`, async () => {
+    // A module over the issue's cap says so in its title (issue 10 tracks the cut).
+    const over = b.first > b.cap ? ` (over its ${b.cap / KB} KB cap by ${((b.first - b.cap) / KB).toFixed(1)} KB at first measurement)` : '';
+    it(`${name} stays within ${(limit(b) / KB).toFixed(1)} KB${over}`, async () => {
       const size = await gzippedSize(b.entry);
       expect(size.typedBinary, 'typed-binary is bundled, not left external').toBeGreaterThan(0);
       expect(size.gzipped, `${name}: ${size.gzipped} bytes gzipped (${size.minified} minified)`).toBeLessThanOrEqual(limit(b));
     }, 30_000);
-    if (b.first > b.cap) {
-      it.todo(`${name}: ${(b.first / KB).toFixed(1)} KB, over its ${b.cap / KB} KB cap by ${((b.first - b.cap) / KB).toFixed(1)} KB`);
-    }
   }
 });
