@@ -24,6 +24,10 @@ let server: Server;
 let browser: Browser;
 let page: Page;
 let origin = '';
+/** Requests to anywhere but the page's own server: there must be none. */
+const foreign: string[] = [];
+/** Uncaught exceptions and console errors of the page: there must be none. */
+const errors: string[] = [];
 
 beforeAll(async () => {
   execFileSync('npm', ['run', '--silent', 'site'], { cwd: REPO_ROOT, stdio: 'pipe' });
@@ -44,8 +48,13 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin)) foreign.push(r.url());
+  });
   await page.goto(`${origin}/`);
   await page.waitForSelector('#samples button');
   expect(errors).toEqual([]);
@@ -54,6 +63,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise<void>((ok) => (server === undefined ? ok() : server.close(() => ok())));
+  expect(foreign).toEqual([]);
+  expect(errors).toEqual([]);
 });
 
 async function pick(name: string, bytes: Uint8Array): Promise<void> {
