@@ -40,31 +40,43 @@ input (the problems say why); 2 usage error or unreadable input.
   inspect: `bootproto inspect — detect the format and print what it holds
 
   bootproto inspect FILE [--json]
-      Detects the format (ELF with a PVH note, raw hvm_start_info) and decodes it.
+      Detects the format (DTB, bzImage, zero page, PE/COFF, ELF with a PVH note,
+      Multiboot images, raw hvm_start_info) and decodes it.
   bootproto inspect --as STRUCT --at PADDR --load FILE@PADDR [--load FILE@PADDR …] [--json]
       Builds physical memory from dumped regions (each FILE's bytes placed at
       PADDR) and decodes STRUCT at PADDR, following its pointers.
   bootproto inspect --as STRUCT [--at OFFSET] FILE [--json]
       Decodes STRUCT at OFFSET of FILE without following pointers.
 
-  --json   machine-readable output; 64-bit values as "0x…" strings.
+  --json   machine-readable output; 64-bit values as "0x…" strings
+           (schemas: docs/cli.md).
+  Color only on a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 on.
+  Exit 0 decoded; 1 the input could not be decoded whole (problems say why);
+  2 usage error or unreadable input.
 `,
   validate: `bootproto validate — check a structure and print every problem
 
   Same inputs as inspect. Exit 0 when no error was found (warnings allowed),
   1 when at least one error was found, 2 when the input cannot be read.
+
+  --json   { "problems": [ … ] }: severity, code, format, structure, field,
+           offset, paddr, message for each.
 `,
-  dts: `bootproto dts FILE.dtb
+  dts: `bootproto dts FILE.dtb [--json]
 
   Prints devicetree source for the blob: dtc -I dts -O dtb compiles it back
   to the same bytes (pass -b N to dtc when boot_cpuid_phys is not 0; the
   command says so on stderr).
+
+  --json   { "format": "dts", "bootCpuidPhys": N, "dts": "…" }
 `,
   convert: CONVERT_HELP,
-  samples: `bootproto samples [MANIFEST]
+  samples: `bootproto samples [MANIFEST] [--json]
 
   Inspects every sample listed in MANIFEST (default: the package's
   samples/manifest.json): the bundled images of each format.
+
+  --json   one array: each sample's title, args and inspect --json output.
 `,
 };
 
