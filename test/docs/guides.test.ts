@@ -7,6 +7,7 @@
 // `<!-- file: PATH -->` is a test file kept in the repository (it runs with
 // the other tests); here it is only compared with that file, so the guide
 // shows exactly what runs.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,3 +110,19 @@ for (const file of files) {
     });
   });
 }
+
+// Types drift too: every block, as run above, also type-checks under the
+// project's strict settings.
+describe('the blocks type-check', () => {
+  it('tsc --noEmit', () => {
+    writeFileSync(
+      join(RUN, 'tsconfig.json'),
+      JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), compilerOptions: { types: ['node'], noEmit: true, noUnusedLocals: false }, include: ['*.ts'] }),
+    );
+    try {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(RUN, 'tsconfig.json')], { cwd: ROOT, stdio: 'pipe' });
+    } catch (e) {
+      throw new Error(String((e as { stdout?: Buffer }).stdout ?? e));
+    }
+  }, 120_000);
+});
