@@ -106,6 +106,26 @@ function nameBytes(name: string): Uint8Array {
 }
 
 /**
+ * Refuses an image a writer cannot lay out within bounds: a `FileAlignment`
+ * that is not a power of two up to 64 KiB (the writers pad by it), or headers
+ * or section raw data that run past the end of the file (the writers copy them).
+ */
+function checkWritable(im: PeImage, bytes: Uint8Array): void {
+  const fa = im.optionalHeader.fileAlignment;
+  if (fa !== 0 && (fa > 0x10000 || (fa & (fa - 1)) !== 0)) {
+    fail('BAD_VALUE', im.optionalHeader.magic === 0x20b ? 'IMAGE_OPTIONAL_HEADER64' : 'IMAGE_OPTIONAL_HEADER32', 'FileAlignment', im.peOffset + 24 + 36, `FileAlignment 0x${fa.toString(16)} is not a power of two up to 0x10000`);
+  }
+  if (im.optionalHeader.sizeOfHeaders > bytes.length) {
+    fail('TRUNCATED', 'IMAGE_OPTIONAL_HEADER', 'SizeOfHeaders', im.peOffset + 24 + 60, `SizeOfHeaders 0x${im.optionalHeader.sizeOfHeaders.toString(16)} runs past the file's ${bytes.length} bytes`);
+  }
+  for (const s of im.sections) {
+    if (s.sizeOfRawData > 0 && s.pointerToRawData + s.sizeOfRawData > bytes.length) {
+      fail('TRUNCATED', 'IMAGE_SECTION_HEADER', 'SizeOfRawData', s.headerOffset + 16, `section ${s.index}'s raw data (0x${s.pointerToRawData.toString(16)} + 0x${s.sizeOfRawData.toString(16)}) runs past the file's ${bytes.length} bytes`);
+    }
+  }
+}
+
+/**
  * Adds sections to a PE image and returns the new image (the input is not
  * changed). As objcopy does: the new sections enter the table in RVA order,
  * and their raw data follows the last section's raw data in that order, at
@@ -124,6 +144,7 @@ function nameBytes(name: string): Uint8Array {
  */
 export function addSections(bytes: Uint8Array, sections: readonly NewSection[], options: AddSectionOptions = {}): Uint8Array {
   const im = decodePeImage(bytes);
+  checkWritable(im, bytes);
   const oh = im.optionalHeader;
   const fa = oh.fileAlignment || 512;
   const sa = oh.sectionAlignment || 4096;
@@ -256,6 +277,7 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
  */
 export function replaceSection(bytes: Uint8Array, name: string, data: Uint8Array, options: AddSectionOptions = {}): Uint8Array {
   const im = decodePeImage(bytes);
+  checkWritable(im, bytes);
   const s = findSection(im, name);
   if (s === undefined) fail('NOT_FOUND', 'IMAGE_SECTION_HEADER', 'Name', im.sectionTableOffset, `no section named ${name}`);
   const nextVa = im.sections.reduce((m, t) => (t.virtualAddress > s.virtualAddress ? Math.min(m, t.virtualAddress) : m), Number.MAX_SAFE_INTEGER);

@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BootprotoError } from '../../src/core/index.js';
 import { readNumber } from '../../src/fdt/index.js';
+import { addSections, replaceSection } from '../../src/pecoff/index.js';
 import { checkOne, inputAt, runTarget, type Target } from './harness.js';
 import { TARGETS } from './targets.js';
 
@@ -31,6 +32,16 @@ describe('fuzz regressions', () => {
     expect(() => readNumber(bytes('fdt-values-1.bin'), 1, 2)).toThrow(BootprotoError);
     expect(() => readNumber(new Uint8Array(8), 0, 3)).toThrow(/past the value/);
     expect(readNumber(new Uint8Array([0, 0, 0, 1, 0, 0, 0, 2]), 0, 2)).toBe(0x100000002n);
+  });
+
+  it('pecoff-write-1…4: the writers refuse an image they cannot lay out within bounds', () => {
+    const data = new Uint8Array(100);
+    expect(() => replaceSection(bytes('pecoff-write-1.bin'), '.text', data)).toThrow(BootprotoError);
+    for (const n of [2, 3, 4]) {
+      const f = bytes(`pecoff-write-${n}.bin`);
+      expect(() => addSections(f, [{ name: '.fuzz', data }]), `pecoff-write-${n}`).toThrow(BootprotoError);
+    }
+    expect(() => addSections(bytes('pecoff-write-2.bin'), [{ name: '.fuzz', data }])).toThrow(/FileAlignment/);
   });
 
   it('--replay rebuilds the very input a run made at an index', () => {

@@ -307,6 +307,9 @@ const linuxKernelInfo: Target = {
   seeds: () => [fixture('linux-bootparams/kernel-info.bin')],
   run(b) {
     decoding('decodeKernelInfo', () => linux.decodeKernelInfo(b));
+    decoding('vgaMode', () => linux.vgaMode(new TextDecoder().decode(b)));
+    total('decodeLoaderId', () => linux.decodeLoaderId(b[0] ?? 0, b[1] ?? 0, b[2] ?? 0));
+    total('protocolText', () => linux.protocolText(((b[3] ?? 0) << 8) | (b[4] ?? 0)));
     for (let type = 1; type <= 10; type++) decoding('decodeSetupPayload', () => linux.decodeSetupPayload(type, b));
   },
 };
@@ -384,6 +387,27 @@ const peDirectories: Target = {
     validating('validateUki', () => pe.validateUki(b));
     decoding('summarizePeImage', () => pe.summarizePeImage(b));
     decoding('decodeLinuxImageHeader', () => pe.decodeLinuxImageHeader(b));
+  },
+};
+
+const peWrite: Target = {
+  name: 'pecoff/write',
+  smokeRuns: 1000,
+  seeds: peSeeds,
+  run(b) {
+    // Writers take an untrusted image too: they refuse it or write a valid one.
+    decoding('updatePeChecksum', () => pe.updatePeChecksum(b.slice()));
+    const data = new Uint8Array(100).fill(0xcc);
+    const added = decoding('addSections', () => pe.addSections(b, [{ name: '.fuzz', data }]));
+    if (added) {
+      const image = decoding('decodePeImage (after addSections)', () => pe.decodePeImage(added));
+      if (!image) throw new Violation('addSections wrote an image decodePeImage refuses');
+      if (!pe.findSection(image, '.fuzz')) throw new Violation('addSections lost the section it added');
+    }
+    const replaced = decoding('replaceSection', () => pe.replaceSection(b, '.text', data));
+    if (replaced && !decoding('decodePeImage (after replaceSection)', () => pe.decodePeImage(replaced))) {
+      throw new Violation('replaceSection wrote an image decodePeImage refuses');
+    }
   },
 };
 
@@ -683,6 +707,7 @@ export const TARGETS: readonly Target[] = [
   linuxZeroPage,
   peHeaders,
   peDirectories,
+  peWrite,
   peText,
   efiMemmap,
   fdtBlob,
