@@ -298,6 +298,10 @@ const linuxBzImage: Target = {
     decoding('inspectBzImage', () => linux.inspectBzImage(b));
     const zp = fixture('linux-bootparams/kernel-pc-256M.zeropage.bin');
     decoding('checkLoaderResult', () => linux.checkLoaderResult(b, zp));
+    const built = decoding('buildZeroPage', () =>
+      linux.buildZeroPage({ image: b, cmdline: 'console=ttyS0', cmdlinePaddr: 0x20000n, initrd: { paddr: 0x800000n, size: 0x1000n } }),
+    );
+    if (built) validating('validateBootParams (built)', () => linux.validateBootParams(linux.encodeBootParams(built.bootParams)));
     decoding('checkLoaderResult (captured)', () => linux.checkLoaderResult(fixture('linux-bootparams/qemu-guest.bzImage'), b));
   },
 };
@@ -407,6 +411,24 @@ const peWrite: Target = {
     const replaced = decoding('replaceSection', () => pe.replaceSection(b, '.text', data));
     if (replaced && !decoding('decodePeImage (after replaceSection)', () => pe.decodePeImage(replaced))) {
       throw new Violation('replaceSection wrote an image decodePeImage refuses');
+    }
+  },
+};
+
+const peBuildUki: Target = {
+  name: 'pecoff/buildUki',
+  smokeRuns: 500,
+  seeds: peSeeds,
+  run(b) {
+    // A mutated stub, and a mutated kernel: the builder refuses them or builds a UKI that decodes.
+    const app32 = fixture('pecoff/app32.efi');
+    const app64 = fixture('pecoff/app64.efi');
+    for (const [what, parts] of [
+      ['stub', { stub: b, linux: app32, cmdline: 'quiet', osrel: 'ID=x\n' }],
+      ['linux', { stub: app64, linux: b, cmdline: 'quiet' }],
+    ] as const) {
+      const uki = decoding(`buildUki (${what})`, () => pe.buildUki(parts));
+      if (uki && !decoding('decodePeImage (UKI)', () => pe.decodePeImage(uki))) throw new Violation(`buildUki (${what}) wrote an image decodePeImage refuses`);
     }
   },
 };
@@ -708,6 +730,7 @@ export const TARGETS: readonly Target[] = [
   peHeaders,
   peDirectories,
   peWrite,
+  peBuildUki,
   peText,
   efiMemmap,
   fdtBlob,
