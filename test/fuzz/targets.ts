@@ -119,8 +119,10 @@ const pvhHandoff: Target = {
   seeds: () => pvhDumps().map((d) => makeContainer(d.ebx, d.regions)),
   run(b) {
     const { root, memory } = openContainer(b);
-    decoding('decodeHandoff', () => pvh.decodeHandoff(memory, root));
+    const handoff = decoding('decodeHandoff', () => pvh.decodeHandoff(memory, root));
+    if (handoff) decoding('bootParamsFromPvh', () => linux.bootParamsFromPvh(handoff));
     validating('validateHandoff', () => pvh.validateHandoff(memory, root));
+    validating('checkPvhHandoff', () => pvh.checkPvhHandoff(memory, root));
   },
 };
 
@@ -175,8 +177,10 @@ const mb1Handoff: Target = {
     const { root, memory } = openContainer(b);
     decoding('readMb1Info', () => mb.readMb1Info(memory, root));
     decoding('mb1ColorInfoOffset', () => mb.mb1ColorInfoOffset(memory, root));
-    decoding('decodeMb1Handoff', () => mb.decodeMb1Handoff(memory, root));
+    const handoff = decoding('decodeMb1Handoff', () => mb.decodeMb1Handoff(memory, root));
+    if (handoff) decoding('bootParamsFromMb1', () => linux.bootParamsFromMb1(handoff));
     validating('validateMb1Handoff', () => mb.validateMb1Handoff(memory, root));
+    validating('checkMb1Handoff', () => mb.checkMb1Handoff(memory, root));
   },
 };
 
@@ -236,9 +240,11 @@ const mb2Handoff: Target = {
   seeds: () => mb2Dumps().map((d) => makeContainer(d.ebx, d.regions)),
   run(b) {
     const { root, memory } = openContainer(b);
-    decoding('readMb2Info', () => mb.readMb2Info(memory, root));
+    const info = decoding('readMb2Info', () => mb.readMb2Info(memory, root));
+    if (info) decoding('bootParamsFromMb2', () => linux.bootParamsFromMb2(info, BigInt(root)));
     decoding('readMb2InfoBytes', () => mb.readMb2InfoBytes(memory, root));
     validating('validateMb2Info', () => mb.validateMb2Info(memory, root));
+    validating('checkMb2Handoff', () => mb.checkMb2Handoff(memory, root));
   },
 };
 
