@@ -10,10 +10,10 @@ import {
   mb2EfiMemoryMap,
   readMb2Info,
   type Mb2Info,
-  validateMb1Handoff,
+  checkMb1Handoff,
   validateMb1Header,
   validateMb2Header,
-  validateMb2Info,
+  checkMb2Handoff,
 } from '../multiboot/index.js';
 import { renderEfiMemoryMap } from './efi-memmap.js';
 import { renderTree, type Lines } from './render.js';
@@ -43,7 +43,7 @@ export const mb1Info: StructHandler = {
   name: 'mb1-info',
   summary: 'Multiboot 1 boot information (multiboot_info) and what it points to',
   fromMemory(memory, paddr) {
-    return decodeOrReport('mb1-info', 'handoff', validateMb1Handoff(memory, paddr), () => decodeMb1Handoff(memory, paddr));
+    return decodeOrReport('mb1-info', 'handoff', checkMb1Handoff(memory, paddr), () => decodeMb1Handoff(memory, paddr));
   },
   fromBytes(_bytes, offset) {
     void offset;
@@ -56,7 +56,7 @@ export const mb2Info: StructHandler = {
   name: 'mb2-info',
   summary: 'Multiboot 2 boot information (every tag)',
   fromMemory(memory, paddr) {
-    const result = decodeOrReport('mb2-info', 'info', validateMb2Info(memory, paddr), () => readMb2Info(memory, paddr));
+    const result = decodeOrReport('mb2-info', 'info', checkMb2Handoff(memory, paddr), () => readMb2Info(memory, paddr));
     if (result.incomplete) return result;
     // An EFI memory map tag is shown as the efi-memmap handler shows a map.
     for (const tag of (result.json['info'] as Mb2Info).tags) {

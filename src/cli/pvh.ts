@@ -13,7 +13,7 @@ import {
   decodeStartInfo,
   findPvhEntry,
   validatePvhEntry,
-  validateHandoff,
+  checkPvhHandoff,
   validateStartInfo,
   type PvhHandoff,
 } from '../pvh/index.js';
@@ -49,7 +49,8 @@ export const pvhStartInfo: StructHandler = {
   name: 'pvh-start-info',
   summary: 'Xen PVH hvm_start_info and everything it points to',
   fromMemory(memory, paddr) {
-    const problems = validateHandoff(memory, paddr);
+    // The conformance check: everything validateHandoff finds, each problem with its rule.
+    const problems = checkPvhHandoff(memory, paddr);
     let handoff: PvhHandoff;
     try {
       handoff = decodeHandoff(memory, paddr);

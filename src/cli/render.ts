@@ -51,7 +51,10 @@ export function renderProblems(out: Lines, problems: readonly Problem[]): void {
     return;
   }
   out.push(`problems: ${problems.length}`);
-  for (const p of problems) out.push(`  ${formatProblem(p)}`);
+  for (const p of problems) {
+    out.push(`  ${formatProblem(p)}`);
+    if (p.rule !== undefined) out.push(`      rule: ${p.rule}`);
+  }
 }
 
 /** Formats a byte count as B, KiB, MiB or GiB. */
