@@ -252,7 +252,8 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
     const debugDir = im.dataDirectories[IMAGE_DIRECTORY_ENTRY_DEBUG];
     if (debugDir !== undefined && debugDir.size > 0) {
       const at = rvaToOffset(im, debugDir.virtualAddress);
-      if (at !== undefined && at + debugDir.size <= bytes.length) {
+      // Only a directory inside section data: one that claims to lie in the headers would patch them.
+      if (at !== undefined && at >= oh.sizeOfHeaders && at + debugDir.size <= bytes.length) {
         const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
         for (let e = 0; e + IMAGE_DEBUG_DIRECTORY.size <= debugDir.size; e += IMAGE_DEBUG_DIRECTORY.size) {
           const field = movedOffset(at + e) + 24;

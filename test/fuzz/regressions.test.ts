@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BootprotoError } from '../../src/core/index.js';
 import { readNumber } from '../../src/fdt/index.js';
-import { addSections, replaceSection } from '../../src/pecoff/index.js';
+import { addSections, decodePeImage, replaceSection } from '../../src/pecoff/index.js';
 import { checkOne, inputAt, runTarget, type Target } from './harness.js';
 import { TARGETS } from './targets.js';
 
@@ -42,6 +42,11 @@ describe('fuzz regressions', () => {
       expect(() => addSections(f, [{ name: '.fuzz', data }]), `pecoff-write-${n}`).toThrow(BootprotoError);
     }
     expect(() => addSections(bytes('pecoff-write-2.bin'), [{ name: '.fuzz', data }])).toThrow(/FileAlignment/);
+  });
+
+  it('pecoff-write-5: addSections leaves headers alone when the debug directory claims to lie in them', () => {
+    const out = addSections(bytes('pecoff-write-5.bin'), [{ name: '.fuzz', data: new Uint8Array(100) }]);
+    expect(() => decodePeImage(out)).not.toThrow();
   });
 
   it('--replay rebuilds the very input a run made at an index', () => {
