@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { BootprotoError, problemFromError, type Problem, type Severity } from '../core/index.js';
+import { BootprotoError, problemFromError, type Problem, ProblemCollector } from '../core/index.js';
 import { fdtGeometry, type FdtGeometry } from './blob.js';
 import { FdtCursor } from './cursor.js';
 import { openFdt, type Fdt } from './fdt.js';
@@ -21,12 +21,10 @@ const STATUS_VALUES = new Set(['okay', 'disabled', 'reserved', 'fail', 'ok']);
 const utf8 = new TextDecoder('utf-8');
 const PROP_CHARS = /^[0-9a-zA-Z,._+?#-]+$/;
 
-class Collector {
-  readonly problems: Problem[] = [];
-  add(severity: Severity, code: string, structure: string, field: string | undefined, offset: number, message: string): void {
-    const p: Problem = { severity, code, format: 'fdt', structure, offset, message };
-    if (field !== undefined) p.field = field;
-    this.problems.push(p);
+/** This module's problems. */
+class Collector extends ProblemCollector {
+  constructor() {
+    super('fdt');
   }
 }
 

@@ -32,7 +32,7 @@
  *
  * @module
  */
-import { BootprotoError, problemFromError, type Problem, type Severity } from '../core/index.js';
+import { BootprotoError, problemFromError, type Problem, ProblemCollector } from '../core/index.js';
 import { peChecksum } from './checksum.js';
 import {
   IMAGE_DIRECTORY_ENTRY_SECURITY,
@@ -51,20 +51,14 @@ import { IMAGE_SECTION_HEADER } from './headers.js';
 import { UKI_SECTIONS } from './efi.js';
 import { decodePeImage, detectPeImage, sectionContents, type PeImage } from './image.js';
 
-class Collector {
-  readonly problems: Problem[] = [];
-  add(severity: Severity, code: string, structure: string, field: string | undefined, offset: number, message: string): void {
-    const p: Problem = { severity, code, format: 'pecoff', structure, offset, message };
-    if (field !== undefined) p.field = field;
-    this.problems.push(p);
+/** This module's problems. */
+class Collector extends ProblemCollector {
+  constructor() {
+    super('pecoff');
   }
+  /** Runs a check; a {@link BootprotoError} becomes a problem. */
   guard(run: () => void): void {
-    try {
-      run();
-    } catch (e) {
-      if (e instanceof BootprotoError) this.problems.push(problemFromError(e));
-      else throw e;
-    }
+    this.attempt(run);
   }
 }
 
