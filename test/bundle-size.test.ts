@@ -40,9 +40,10 @@ function limit(b: Budget): number {
   return b.first <= b.cap ? Math.min(b.cap, Math.ceil(b.first * 1.1)) : Math.ceil(b.first * 1.05);
 }
 
-async function gzippedSize(entry: string): Promise<{ minified: number; gzipped: number; typedBinary: number }> {
+async function gzippedSize(entry: string, names = '*'): Promise<{ minified: number; gzipped: number; typedBinary: number }> {
+  const contents = names === '*' ? `export * from './${entry}';` : `export { ${names} } from './${entry}';`;
   const result = await build({
-    stdin: { contents: `export * from './${entry}';`, resolveDir: root, loader: 'ts' },
+    stdin: { contents, resolveDir: root, loader: 'ts' },
     bundle: true,
     minify: true,
     format: 'esm',
@@ -60,6 +61,35 @@ async function gzippedSize(entry: string): Promise<{ minified: number; gzipped: 
   }
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length, typedBinary };
 }
+
+/**
+ * What an application pays for one use of a module: the named imports
+ * only, after tree-shaking. `typedBinary` says whether the use needs the
+ * whole-structure codec (src/core/codec.ts); views and cursors must not.
+ */
+const uses: readonly { entry: string; names: string; typedBinary: boolean }[] = [
+  { entry: 'src/pvh/index.ts', names: 'viewStartInfo, viewMemmap, viewModlist', typedBinary: false },
+  { entry: 'src/pvh/index.ts', names: 'decodeHandoff, validateHandoff', typedBinary: true },
+  { entry: 'src/efi-memmap/index.ts', names: 'viewMemoryMap', typedBinary: false },
+  { entry: 'src/efi-memmap/index.ts', names: 'decodeMemoryMap, validateMemoryMap', typedBinary: false },
+  { entry: 'src/fdt/index.ts', names: 'openFdt', typedBinary: true },
+  { entry: 'src/fdt/index.ts', names: 'decodeFdt, encodeFdt', typedBinary: true },
+  { entry: 'src/pecoff/index.ts', names: 'viewPeHeaders', typedBinary: true },
+  { entry: 'src/multiboot/index.ts', names: 'Mb2TagCursor', typedBinary: false },
+  { entry: 'src/multiboot/index.ts', names: 'decodeMb2Info', typedBinary: true },
+  { entry: 'src/linux-bootparams/index.ts', names: 'viewSetupHeader, viewE820Table', typedBinary: true },
+  { entry: 'src/linux-bootparams/index.ts', names: 'decodeBootParams', typedBinary: true },
+];
+
+describe('bundle size of one use of a module (named imports, tree-shaken)', () => {
+  for (const u of uses) {
+    it(`{ ${u.names} } from ${u.entry.replace(/^src\/|\/index\.ts$/g, '')} stays within 12 KB${u.typedBinary ? '' : ', without typed-binary'}`, async () => {
+      const size = await gzippedSize(u.entry, u.names);
+      if (!u.typedBinary) expect(size.typedBinary, 'a view or cursor pulls in the whole-structure codec').toBe(0);
+      expect(size.gzipped, `${size.gzipped} bytes gzipped (${size.minified} minified)`).toBeLessThanOrEqual(12 * KB);
+    }, 30_000);
+  }
+});
 
 describe('bundle size (minified + gzipped, typed-binary counted)', () => {
   for (const [name, b] of Object.entries(budgets)) {

@@ -7,7 +7,8 @@
  * @module
  */
 import { BootprotoError } from './errors.js';
-import { bytes, decodeLayout, defineLayout, u16, u32, u64, viewLayout, type Fields, type Layout } from './layout.js';
+import { decodeLayout } from './codec.js';
+import { bytes, defineLayout, u16, u32, u64, viewLayout, type Fields, type Layout } from './layout.js';
 
 const IDENT = {
   /** The identification bytes: the magic `\x7fELF`, then class, byte order, version and OS ABI. */

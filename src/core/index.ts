@@ -6,6 +6,7 @@
  */
 export * from './errors.js';
 export * from './layout.js';
+export * from './codec.js';
 export * from './memory.js';
 export * from './strings.js';
 export * from './json.js';
