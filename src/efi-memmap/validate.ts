@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { BootprotoError, problemFromError, type Problem, type Severity } from '../core/index.js';
+import { BootprotoError, ProblemCollector, problemFromError, type Problem } from '../core/index.js';
 import {
   EFI_MEMORY_DESCRIPTOR,
   EFI_MEMORY_DESCRIPTOR_VERSION,
@@ -41,56 +41,47 @@ import { descriptorEnd } from './operations.js';
 const U64_END = 1n << 64n;
 const STRUCT = 'EFI_MEMORY_DESCRIPTOR';
 
-class Collector {
-  readonly problems: Problem[] = [];
-  add(severity: Severity, code: string, field: string | undefined, offset: number, message: string): void {
-    const p: Problem = { severity, code, format: 'efi-memmap', structure: STRUCT, offset, message };
-    if (field !== undefined) p.field = field;
-    this.problems.push(p);
-  }
-}
-
-function checkShape(c: Collector, descriptorSize: number, descriptorVersion: number): boolean {
+function checkShape(c: ProblemCollector, descriptorSize: number, descriptorVersion: number): boolean {
   if (descriptorVersion !== EFI_MEMORY_DESCRIPTOR_VERSION) {
-    c.add('error', 'UNSUPPORTED_VERSION', undefined, 0, `DescriptorVersion is ${descriptorVersion}, not EFI_MEMORY_DESCRIPTOR_VERSION (1)`);
+    c.add('error', 'UNSUPPORTED_VERSION', STRUCT, undefined, 0, `DescriptorVersion is ${descriptorVersion}, not EFI_MEMORY_DESCRIPTOR_VERSION (1)`);
   }
   if (!(Number.isSafeInteger(descriptorSize) && descriptorSize >= EFI_MEMORY_DESCRIPTOR.size)) {
-    c.add('error', 'BAD_DESCRIPTOR_SIZE', undefined, 0, `DescriptorSize ${descriptorSize} is below the 40 bytes of EFI_MEMORY_DESCRIPTOR`);
+    c.add('error', 'BAD_DESCRIPTOR_SIZE', STRUCT, undefined, 0, `DescriptorSize ${descriptorSize} is below the 40 bytes of EFI_MEMORY_DESCRIPTOR`);
     return false;
   }
   if (descriptorSize % 8 !== 0) {
-    c.add('warning', 'BAD_DESCRIPTOR_SIZE', undefined, 0, `DescriptorSize ${descriptorSize} is not a multiple of 8: 64-bit fields are misaligned`);
+    c.add('warning', 'BAD_DESCRIPTOR_SIZE', STRUCT, undefined, 0, `DescriptorSize ${descriptorSize} is not a multiple of 8: 64-bit fields are misaligned`);
   }
   return true;
 }
 
-function checkDescriptors(c: Collector, descriptors: readonly EfiMemoryDescriptor[], descriptorSize: number, base: number): void {
+function checkDescriptors(c: ProblemCollector, descriptors: readonly EfiMemoryDescriptor[], descriptorSize: number, base: number): void {
   const ranges: { start: bigint; end: bigint; i: number }[] = [];
   let prev: bigint | undefined;
   descriptors.forEach((d, i) => {
     const off = base + i * descriptorSize;
     const range = memoryTypeRange(d.type);
-    if (range === 'invalid') c.add('warning', 'UNKNOWN_TYPE', 'Type', off, `descriptor ${i}: type ${memoryTypeName(d.type)} is neither standard, OEM nor OS`);
-    else if (range === 'oem') c.add('info', 'OEM_TYPE', 'Type', off, `descriptor ${i}: OEM-defined type 0x${d.type.toString(16)}`);
-    else if (range === 'os') c.add('info', 'OS_TYPE', 'Type', off, `descriptor ${i}: OS-defined type 0x${d.type.toString(16)}`);
+    if (range === 'invalid') c.add('warning', 'UNKNOWN_TYPE', STRUCT, 'Type', off, `descriptor ${i}: type ${memoryTypeName(d.type)} is neither standard, OEM nor OS`);
+    else if (range === 'oem') c.add('info', 'OEM_TYPE', STRUCT, 'Type', off, `descriptor ${i}: OEM-defined type 0x${d.type.toString(16)}`);
+    else if (range === 'os') c.add('info', 'OS_TYPE', STRUCT, 'Type', off, `descriptor ${i}: OS-defined type 0x${d.type.toString(16)}`);
     if (d.trailing !== undefined && d.trailing.length > descriptorSize - EFI_MEMORY_DESCRIPTOR.size) {
-      c.add('error', 'BAD_VALUE', 'trailing', off + EFI_MEMORY_DESCRIPTOR.size, `descriptor ${i}: ${d.trailing.length} trailing bytes do not fit a ${descriptorSize}-byte descriptor`);
+      c.add('error', 'BAD_VALUE', STRUCT, 'trailing', off + EFI_MEMORY_DESCRIPTOR.size, `descriptor ${i}: ${d.trailing.length} trailing bytes do not fit a ${descriptorSize}-byte descriptor`);
     }
-    if (d.pad !== 0) c.add('info', 'PAD_NONZERO', 'Pad', off + 4, `descriptor ${i}: the padding after Type is 0x${d.pad.toString(16)}`);
-    if (d.physicalStart % 4096n !== 0n) c.add('error', 'NOT_PAGE_ALIGNED', 'PhysicalStart', off + 8, `descriptor ${i}: PhysicalStart 0x${d.physicalStart.toString(16)} is not 4 KiB aligned`);
-    if (d.virtualStart % 4096n !== 0n) c.add('warning', 'NOT_PAGE_ALIGNED', 'VirtualStart', off + 16, `descriptor ${i}: VirtualStart 0x${d.virtualStart.toString(16)} is not 4 KiB aligned`);
+    if (d.pad !== 0) c.add('info', 'PAD_NONZERO', STRUCT, 'Pad', off + 4, `descriptor ${i}: the padding after Type is 0x${d.pad.toString(16)}`);
+    if (d.physicalStart % 4096n !== 0n) c.add('error', 'NOT_PAGE_ALIGNED', STRUCT, 'PhysicalStart', off + 8, `descriptor ${i}: PhysicalStart 0x${d.physicalStart.toString(16)} is not 4 KiB aligned`);
+    if (d.virtualStart % 4096n !== 0n) c.add('warning', 'NOT_PAGE_ALIGNED', STRUCT, 'VirtualStart', off + 16, `descriptor ${i}: VirtualStart 0x${d.virtualStart.toString(16)} is not 4 KiB aligned`);
     const unknown = d.attribute & ~EFI_MEMORY_KNOWN_ATTRIBUTES;
-    if (unknown !== 0n) c.add('warning', 'UNKNOWN_ATTRIBUTE', 'Attribute', off + 32, `descriptor ${i}: undefined attribute bits 0x${unknown.toString(16)}`);
+    if (unknown !== 0n) c.add('warning', 'UNKNOWN_ATTRIBUTE', STRUCT, 'Attribute', off + 32, `descriptor ${i}: undefined attribute bits 0x${unknown.toString(16)}`);
     if (d.numberOfPages === 0n) {
-      c.add('error', 'EMPTY_DESCRIPTOR', 'NumberOfPages', off + 24, `descriptor ${i} has no pages`);
+      c.add('error', 'EMPTY_DESCRIPTOR', STRUCT, 'NumberOfPages', off + 24, `descriptor ${i} has no pages`);
     }
     const end = descriptorEnd(d);
     if (end > U64_END) {
-      c.add('error', 'RANGE_OVERFLOW', 'NumberOfPages', off + 24, `descriptor ${i}: 0x${d.physicalStart.toString(16)} + 0x${d.numberOfPages.toString(16)} pages ends past 2^64`);
+      c.add('error', 'RANGE_OVERFLOW', STRUCT, 'NumberOfPages', off + 24, `descriptor ${i}: 0x${d.physicalStart.toString(16)} + 0x${d.numberOfPages.toString(16)} pages ends past 2^64`);
       return;
     }
     if (prev !== undefined && d.physicalStart < prev) {
-      c.add('warning', 'MEMMAP_UNSORTED', 'PhysicalStart', off + 8, `descriptor ${i} starts below descriptor ${i - 1}`);
+      c.add('warning', 'MEMMAP_UNSORTED', STRUCT, 'PhysicalStart', off + 8, `descriptor ${i} starts below descriptor ${i - 1}`);
     }
     prev = d.physicalStart;
     if (d.numberOfPages > 0n) ranges.push({ start: d.physicalStart, end, i });
@@ -105,6 +96,7 @@ function checkDescriptors(c: Collector, descriptors: readonly EfiMemoryDescripto
       c.add(
         'error',
         'MEMMAP_OVERLAP',
+        STRUCT,
         'PhysicalStart',
         base + second.i * descriptorSize + 8,
         `descriptor ${second.i} [0x${second.start.toString(16)}, 0x${second.end.toString(16)}) overlaps descriptor ${first.i} [0x${first.start.toString(16)}, 0x${first.end.toString(16)})`,
@@ -120,18 +112,18 @@ function checkDescriptors(c: Collector, descriptors: readonly EfiMemoryDescripto
  * rules), with offsets from the start of the map; never throws on bad input.
  */
 export function validateMemoryMap(input: Uint8Array | EfiMemoryMap, where?: MemoryMapLocation): Problem[] {
-  const c = new Collector();
+  const c = new ProblemCollector('efi-memmap');
   try {
     if (input instanceof Uint8Array) {
       if (where === undefined) {
-        c.add('error', 'BAD_DESCRIPTOR_SIZE', undefined, 0, 'no DescriptorSize given: a memory map cannot be read without it');
+        c.add('error', 'BAD_DESCRIPTOR_SIZE', STRUCT, undefined, 0, 'no DescriptorSize given: a memory map cannot be read without it');
         return c.problems;
       }
       if (!checkShape(c, where.descriptorSize, where.descriptorVersion ?? EFI_MEMORY_DESCRIPTOR_VERSION)) return c.problems;
       const offset = where.offset ?? 0;
       const mapSize = where.mapSize ?? input.length - offset;
       if (Number.isSafeInteger(mapSize) && mapSize % where.descriptorSize !== 0) {
-        c.add('warning', 'MAP_SIZE_REMAINDER', undefined, 0, `MemoryMapSize ${mapSize} is not a multiple of DescriptorSize ${where.descriptorSize}: ${mapSize % where.descriptorSize} bytes left over`);
+        c.add('warning', 'MAP_SIZE_REMAINDER', STRUCT, undefined, 0, `MemoryMapSize ${mapSize} is not a multiple of DescriptorSize ${where.descriptorSize}: ${mapSize % where.descriptorSize} bytes left over`);
       }
       const map = decodeMemoryMap(input, where);
       checkDescriptors(c, map.descriptors, map.descriptorSize, 0);
@@ -141,7 +133,7 @@ export function validateMemoryMap(input: Uint8Array | EfiMemoryMap, where?: Memo
     }
   } catch (e) {
     if (e instanceof BootprotoError) c.problems.push(problemFromError(e));
-    else c.add('error', 'BAD_VALUE', undefined, 0, `unreadable input: ${e instanceof Error ? e.message : String(e)}`);
+    else c.add('error', 'BAD_VALUE', STRUCT, undefined, 0, `unreadable input: ${e instanceof Error ? e.message : String(e)}`);
   }
   return c.problems;
 }
