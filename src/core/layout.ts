@@ -89,6 +89,13 @@ export interface LayoutDefinition<F extends Fields> {
   size: number;
   /** Defaults to true: every x86 and EFI structure is little-endian; the FDT is big-endian. */
   littleEndian?: boolean;
+  /**
+   * How the specification spells its field names, for fields without a
+   * `spec` option: `snake_case` (the default: `setup_sects` → key
+   * `setupSects`) or `PascalCase` (Microsoft's PE/COFF and the UEFI
+   * specification: `NumberOfSections` → key `numberOfSections`).
+   */
+  specCase?: 'snake_case' | 'PascalCase';
   /** The fields, keyed by the camelCased spec name, in any order. */
   fields: F;
 }
@@ -116,7 +123,16 @@ export function defineLayout<const F extends Fields>(def: LayoutDefinition<F>): 
     next += f.length;
   }
   if (next !== def.size) throw new Error(`layout ${def.name}: fields end at ${next}, size is ${def.size}`);
-  return { name: def.name, format: def.format, size: def.size, littleEndian: def.littleEndian ?? true, fields: def.fields, order };
+  let fields = def.fields;
+  if (def.specCase === 'PascalCase') {
+    const named: Record<string, Field> = {};
+    for (const key of Object.keys(def.fields)) {
+      const f = def.fields[key] as Field;
+      named[key] = f.spec === undefined ? { ...f, spec: key.charAt(0).toUpperCase() + key.slice(1) } : f;
+    }
+    fields = named as unknown as F;
+  }
+  return { name: def.name, format: def.format, size: def.size, littleEndian: def.littleEndian ?? true, fields, order };
 }
 
 /** Checks that `size` bytes at `offset` lie within `bytes`; throws `TRUNCATED` naming the structure if not. */

@@ -219,19 +219,20 @@ export const EFI_MEMORY_DESCRIPTOR = defineLayout({
   name: 'EFI_MEMORY_DESCRIPTOR',
   format: 'efi-memmap',
   size: 40,
+  specCase: 'PascalCase',
   fields: {
     /** `Type`: an `EFI_MEMORY_TYPE` (0–15), or an OEM (0x70000000–0x7FFFFFFF) or OS (0x80000000–0xFFFFFFFF) value. */
-    type: u32(0, { spec: 'Type', values: EFI_MEMORY_TYPES }),
+    type: u32(0, { values: EFI_MEMORY_TYPES }),
     /** The 4 bytes of padding before `PhysicalStart` (not a field of the specification; normally 0). */
-    pad: u32(4, { spec: 'Pad' }),
+    pad: u32(4),
     /** `PhysicalStart`: the range's first physical address, 4 KiB aligned. */
-    physicalStart: u64(8, { spec: 'PhysicalStart' }),
+    physicalStart: u64(8),
     /** `VirtualStart`: its virtual address once `SetVirtualAddressMap()` ran, 4 KiB aligned; usually 0 before. */
-    virtualStart: u64(16, { spec: 'VirtualStart' }),
+    virtualStart: u64(16),
     /** `NumberOfPages`: the range's length in 4 KiB pages; never 0. */
-    numberOfPages: u64(24, { spec: 'NumberOfPages' }),
+    numberOfPages: u64(24),
     /** `Attribute`: the capabilities of the range, `EFI_MEMORY_*` bits (bit 63 is `EFI_MEMORY_RUNTIME`). */
-    attribute: u64(32, { spec: 'Attribute' }),
+    attribute: u64(32),
   },
 });
 

@@ -101,6 +101,17 @@ describe('defineLayout', () => {
     expect(specName('memmapPaddr', u64(0))).toBe('memmap_paddr');
     expect(specName('kind', FIELDS.kind)).toBe('KindOfThing');
   });
+
+  it('spells PascalCase names for a layout that asks for them, keeping explicit ones', () => {
+    const l = defineLayout({
+      name: 'IMAGE_THING',
+      format: 'pecoff',
+      size: 6,
+      specCase: 'PascalCase',
+      fields: { numberOfSections: u16(0), sizeOfImage: u16(2), eLfanew: u16(4, { spec: 'e_lfanew' }) },
+    });
+    expect(l.order.map((k) => specName(k, l.fields[k as keyof typeof l.fields]))).toEqual(['NumberOfSections', 'SizeOfImage', 'e_lfanew']);
+  });
 });
 
 describe('decodeLayout / encodeLayout', () => {

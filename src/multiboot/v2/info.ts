@@ -175,9 +175,9 @@ export const MULTIBOOT2_TAG_BOOTDEV = defineLayout({
     /** BIOS drive number. */
     biosdev: u32(8),
     /** Top-level partition (0xffffffff: none); the specification calls it `partition`. */
-    slice: u32(12, { spec: 'slice' }),
+    slice: u32(12),
     /** Sub-partition (0xffffffff: none); the specification calls it `sub_partition`. */
-    part: u32(16, { spec: 'part' }),
+    part: u32(16),
   },
 });
 
@@ -205,13 +205,13 @@ export const MULTIBOOT2_MMAP_ENTRY = defineLayout({
   size: 24,
   fields: {
     /** First physical address (`base_addr` in the text). */
-    addr: u64(0, { spec: 'addr' }),
+    addr: u64(0),
     /** Bytes (`length` in the text). */
-    len: u64(8, { spec: 'len' }),
+    len: u64(8),
     /** `MULTIBOOT2_MEMORY_*`. */
     type: u32(16, { values: MULTIBOOT2_MEMORY_TYPES }),
     /** 0 (`reserved` in the text). */
-    zero: u32(20, { spec: 'zero' }),
+    zero: u32(20),
   },
 });
 
