@@ -86,27 +86,43 @@ function scalar(value: unknown): string | undefined {
 /**
  * Renders any decoded value as an indented tree: objects key by key,
  * arrays item by item (the first 256), numbers in decimal and hex, 64-bit
- * values in hex, bytes as a count and their first 16 in hex. The fallback
- * of modules whose structures have no bespoke rendering.
+ * values in hex, bytes as a count and their first 16 in hex; nesting past
+ * 12 levels prints `…`. The fallback of modules whose structures have no
+ * bespoke rendering. Walks with its own stack, not by recursion.
  */
 export function renderTree(out: Lines, indent: string, name: string, value: unknown, depth = 0): void {
-  const s = scalar(value);
-  if (s !== undefined) {
-    out.push(`${indent}${name}: ${s}`);
-    return;
-  }
-  if (depth > 12) {
-    out.push(`${indent}${name}: …`);
-    return;
-  }
-  if (Array.isArray(value)) {
-    out.push(`${indent}${name}: ${value.length} item${value.length === 1 ? '' : 's'}`);
-    value.slice(0, MAX_ITEMS).forEach((v, i) => renderTree(out, `${indent}  `, `[${i}]`, v, depth + 1));
-    if (value.length > MAX_ITEMS) out.push(`${indent}  … ${value.length - MAX_ITEMS} more`);
-    return;
-  }
-  out.push(`${indent}${name}`);
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v !== undefined) renderTree(out, `${indent}  `, k, v, depth + 1);
+  // Work left to do, last first: a value to render, or a line to print once
+  // the items before it are done ("… N more").
+  type Item = { indent: string; name: string; value: unknown; depth: number } | string;
+  const todo: Item[] = [{ indent, name, value, depth }];
+  while (todo.length > 0) {
+    const item = todo.pop() as Item;
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
+    }
+    const s = scalar(item.value);
+    if (s !== undefined) {
+      out.push(`${item.indent}${item.name}: ${s}`);
+      continue;
+    }
+    if (item.depth > 12) {
+      out.push(`${item.indent}${item.name}: …`);
+      continue;
+    }
+    const inner = `${item.indent}  `;
+    if (Array.isArray(item.value)) {
+      const list: unknown[] = item.value;
+      out.push(`${item.indent}${item.name}: ${list.length} item${list.length === 1 ? '' : 's'}`);
+      if (list.length > MAX_ITEMS) todo.push(`${inner}… ${list.length - MAX_ITEMS} more`);
+      for (let i = Math.min(list.length, MAX_ITEMS) - 1; i >= 0; i--) todo.push({ indent: inner, name: `[${i}]`, value: list[i], depth: item.depth + 1 });
+      continue;
+    }
+    out.push(`${item.indent}${item.name}`);
+    const entries = Object.entries(item.value as Record<string, unknown>);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, v] = entries[i] as [string, unknown];
+      if (v !== undefined) todo.push({ indent: inner, name: k, value: v, depth: item.depth + 1 });
+    }
   }
 }

@@ -92,18 +92,35 @@ export function dtsValue(value: Uint8Array): string {
   }
 }
 
-function writeNode(node: FdtNode, level: number, lines: string[]): void {
-  const tab = '\t'.repeat(level);
-  lines.push(`${tab}${node.name === '' ? '/' : node.name} {`);
-  for (const p of node.properties) {
-    const v = dtsValue(p.value);
-    lines.push(v === '' ? `${tab}\t${p.name};` : `${tab}\t${p.name} = ${v};`);
+/**
+ * Prints `root` and its descendants, tab-indented by level. An explicit
+ * stack instead of recursion: a tree as deep as a blob may nest (1024 nodes)
+ * prints at any reasonable stack size. Each frame is a node open at its
+ * level, with the index of its next subnode to print.
+ */
+function writeNodes(root: FdtNode, lines: string[]): void {
+  const frames: { node: FdtNode; next: number }[] = [];
+  const open = (node: FdtNode): void => {
+    const tab = '\t'.repeat(frames.length);
+    lines.push(`${tab}${node.name === '' ? '/' : node.name} {`);
+    for (const p of node.properties) {
+      const v = dtsValue(p.value);
+      lines.push(v === '' ? `${tab}\t${p.name};` : `${tab}\t${p.name} = ${v};`);
+    }
+    frames.push({ node, next: 0 });
+  };
+  open(root);
+  while (frames.length > 0) {
+    const top = frames[frames.length - 1] as { node: FdtNode; next: number };
+    const child = top.node.children[top.next++];
+    if (child !== undefined) {
+      lines.push('');
+      open(child);
+    } else {
+      frames.pop();
+      lines.push(`${'\t'.repeat(frames.length)}};`);
+    }
   }
-  for (const child of node.children) {
-    lines.push('');
-    writeNode(child, level + 1, lines);
-  }
-  lines.push(`${tab}};`);
 }
 
 /**
@@ -116,7 +133,7 @@ export function toDts(tree: FdtTree): string {
   for (const r of tree.reservations) {
     lines.push(`/memreserve/\t0x${r.address.toString(16).padStart(16, '0')} 0x${r.size.toString(16).padStart(16, '0')};`);
   }
-  writeNode(tree.root, 0, lines);
+  writeNodes(tree.root, lines);
   return `${lines.join('\n')}\n`;
 }
 

@@ -73,15 +73,18 @@ export function fdtOutlineLines(bytes: Uint8Array, maxValue = 96): string[] {
   const root = fdtOutline(bytes);
   const out: string[] = [];
   const at = (n: number): string => `0x${n.toString(16).padStart(6, '0')}`;
-  const visit = (n: FdtOutlineNode, depth: number): void => {
+  // Nodes in order (each before its subnodes), with an explicit stack: an
+  // outline as deep as a blob may nest prints at any reasonable stack size.
+  const pending: { n: FdtOutlineNode; depth: number }[] = root === undefined ? [] : [{ n: root, depth: 0 }];
+  while (pending.length > 0) {
+    const { n, depth } = pending.pop() as { n: FdtOutlineNode; depth: number };
     const pad = '  '.repeat(depth);
     out.push(`${at(n.offset)} ${pad}${n.name === '' ? '/' : n.name} {`);
     for (const p of n.properties) {
       const text = p.text.length > maxValue ? `${p.text.slice(0, maxValue)}…` : p.text;
       out.push(`${at(p.offset)} ${pad}  ${p.name}${text === '' ? '' : ` = ${text}`};`);
     }
-    for (const c of n.children) visit(c, depth + 1);
-  };
-  if (root !== undefined) visit(root, 0);
+    for (let i = n.children.length - 1; i >= 0; i--) pending.push({ n: n.children[i] as FdtOutlineNode, depth: depth + 1 });
+  }
   return out;
 }

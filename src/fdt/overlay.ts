@@ -45,14 +45,28 @@ function fail(error: LibfdtError, where: string, reason: string): never {
   });
 }
 
+/**
+ * A deep copy of a node. Like every walk here it keeps its own stack instead
+ * of recursing, so that a tree nested as deep as a blob allows (1024 nodes)
+ * is handled at any reasonable call-stack size.
+ */
 function clone(node: FdtNode): FdtNode {
-  const out: FdtNode = {
-    name: node.name,
-    properties: node.properties.map((p) => ({ ...p, value: p.value.slice() })),
-    children: node.children.map(clone),
+  const copyOf = (n: FdtNode): FdtNode => {
+    const out: FdtNode = { name: n.name, properties: n.properties.map((p) => ({ ...p, value: p.value.slice() })), children: [] };
+    if (n.nameBytes !== undefined) out.nameBytes = n.nameBytes;
+    return out;
   };
-  if (node.nameBytes !== undefined) out.nameBytes = node.nameBytes;
-  return out;
+  const root = copyOf(node);
+  const pending: [FdtNode, FdtNode][] = [[node, root]];
+  while (pending.length > 0) {
+    const [from, to] = pending.pop() as [FdtNode, FdtNode];
+    for (const c of from.children) {
+      const copy = copyOf(c);
+      to.children.push(copy);
+      pending.push([c, copy]);
+    }
+  }
+  return root;
 }
 
 function prop(node: FdtNode, name: string): FdtProperty | undefined {
@@ -112,15 +126,53 @@ export function resolveTreePath(root: FdtNode, path: string): FdtNode | undefine
 }
 
 function pathOf(root: FdtNode, target: FdtNode): string | undefined {
-  const search = (n: FdtNode, prefix: string): string | undefined => {
+  const pending: [FdtNode, string][] = [[root, '']];
+  while (pending.length > 0) {
+    const [n, prefix] = pending.pop() as [FdtNode, string];
     if (n === target) return prefix === '' ? '/' : prefix;
-    for (const c of n.children) {
-      const found = search(c, `${prefix}/${c.name}`);
-      if (found !== undefined) return found;
+    for (let i = n.children.length - 1; i >= 0; i--) {
+      const c = n.children[i] as FdtNode;
+      pending.push([c, `${prefix}/${c.name}`]);
     }
-    return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Walks two trees side by side, as a recursion over `(a, b)` pairs would —
+ * `visit` runs on a pair, then on each pair `child` gives for `b`'s subnodes
+ * in order, depth first — with its own stack instead of the call stack.
+ * `child` returns undefined to skip a subnode; `tooDeep` runs (and may throw)
+ * when a pair lies deeper than 1024 levels below the first, which is then
+ * not visited.
+ */
+function walkPairs<T>(
+  a: T,
+  b: FdtNode,
+  visit: (a: T, b: FdtNode, depth: number) => void,
+  child: (a: T, c: FdtNode) => T | undefined,
+  tooDeep: () => void,
+): void {
+  const frames: { a: T; b: FdtNode; next: number }[] = [];
+  const enter = (x: T, y: FdtNode): void => {
+    if (frames.length > 1024) {
+      tooDeep();
+      return;
+    }
+    visit(x, y, frames.length);
+    frames.push({ a: x, b: y, next: 0 });
   };
-  return search(root, '');
+  enter(a, b);
+  while (frames.length > 0) {
+    const top = frames[frames.length - 1] as { a: T; b: FdtNode; next: number };
+    const c = top.b.children[top.next++];
+    if (c === undefined) {
+      frames.pop();
+      continue;
+    }
+    const x = child(top.a, c);
+    if (x !== undefined) enter(x, c);
+  }
 }
 
 function adjustPhandles(node: FdtNode, delta: number): void {
@@ -137,8 +189,21 @@ function adjustPhandles(node: FdtNode, delta: number): void {
   }
 }
 
-function updateLocalReferences(tree: FdtNode, fixups: FdtNode, delta: number, depth: number): void {
-  if (depth > 1024) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', 'nesting deeper than 1024');
+function updateLocalReferences(tree: FdtNode, fixups: FdtNode, delta: number): void {
+  walkPairs(
+    tree,
+    fixups,
+    (t, f) => updateLocalNode(t, f, delta),
+    (t, c) => {
+      const child = findChild(t, c.name);
+      if (child === undefined) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', `"${t.name}" has no subnode "${c.name}"`);
+      return child;
+    },
+    () => fail('FDT_ERR_BADOVERLAY', '__local_fixups__', 'nesting deeper than 1024'),
+  );
+}
+
+function updateLocalNode(tree: FdtNode, fixups: FdtNode, delta: number): void {
   for (const f of fixups.properties) {
     if (f.value.length % 4 !== 0) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', `"${f.name}" is not a list of cells`);
     const target = prop(tree, f.name);
@@ -148,11 +213,6 @@ function updateLocalReferences(tree: FdtNode, fixups: FdtNode, delta: number, de
       if (at + 4 > target.value.length) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', `offset ${at} is past "${f.name}" of "${tree.name}"`);
       setU32(target.value, at, u32(target.value, at) + delta);
     }
-  }
-  for (const c of fixups.children) {
-    const child = findChild(tree, c.name);
-    if (child === undefined) fail('FDT_ERR_BADOVERLAY', '__local_fixups__', `"${tree.name}" has no subnode "${c.name}"`);
-    updateLocalReferences(child, c, delta, depth + 1);
   }
 }
 
@@ -232,17 +292,23 @@ function setProp(node: FdtNode, name: { name: string; nameBytes?: Uint8Array }, 
   else node.properties.unshift(name.nameBytes === undefined ? { name: name.name, value: value.slice() } : { name: name.name, nameBytes: name.nameBytes, value: value.slice() });
 }
 
-function applyNode(target: FdtNode, node: FdtNode, depth: number): void {
-  if (depth > 1024) fail('FDT_ERR_BADOVERLAY', '__overlay__', 'nesting deeper than 1024');
-  for (const p of node.properties) setProp(target, p, p.value);
-  for (const c of node.children) {
-    let t = target.children.find((x) => nodeNameMatches(x.name, c.name));
-    if (t === undefined) {
-      t = c.nameBytes === undefined ? { name: c.name, properties: [], children: [] } : { name: c.name, nameBytes: c.nameBytes, properties: [], children: [] };
-      target.children.unshift(t);
-    }
-    applyNode(t, c, depth + 1);
-  }
+function applyNode(target: FdtNode, node: FdtNode): void {
+  walkPairs(
+    target,
+    node,
+    (t, n) => {
+      for (const p of n.properties) setProp(t, p, p.value);
+    },
+    (t, c) => {
+      let sub = t.children.find((x) => nodeNameMatches(x.name, c.name));
+      if (sub === undefined) {
+        sub = c.nameBytes === undefined ? { name: c.name, properties: [], children: [] } : { name: c.name, nameBytes: c.nameBytes, properties: [], children: [] };
+        t.children.unshift(sub);
+      }
+      return sub;
+    },
+    () => fail('FDT_ERR_BADOVERLAY', '__overlay__', 'nesting deeper than 1024'),
+  );
 }
 
 const OVERLAY_SLASH = encoder.encode('/__overlay__/');
@@ -305,12 +371,12 @@ export function applyOverlay(base: FdtTree, overlay: FdtTree): FdtTree {
   for (const n of walk(root)) delta = Math.max(delta, phandleOf(n));
   adjustPhandles(ov, delta);
   const local = resolveTreePath(ov, '/__local_fixups__');
-  if (local !== undefined) updateLocalReferences(ov, local, delta, 0);
+  if (local !== undefined) updateLocalReferences(ov, local, delta);
   fixupPhandles(root, ov);
   for (const fragment of ov.children) {
     const body = findChild(fragment, '__overlay__');
     if (body === undefined) continue;
-    applyNode(targetOf(root, fragment).node, body, 0);
+    applyNode(targetOf(root, fragment).node, body);
   }
   updateSymbols(root, ov);
   return {
@@ -400,8 +466,7 @@ export function validateOverlay(overlay: Uint8Array, base?: Uint8Array): Problem
     }
   }
   const local = findChild(root, '__local_fixups__');
-  const checkLocal = (tree: FdtNode, fix: FdtNode, path: string, depth: number): void => {
-    if (depth > 1024) return;
+  const checkLocal = (tree: FdtNode, fix: FdtNode, path: string): void => {
     for (const f of fix.properties) {
       const p = prop(tree, f.name);
       if (f.value.length % 4 !== 0) add('error', '__local_fixups__', `${path}: "${f.name}" is not a list of cells`);
@@ -411,13 +476,20 @@ export function validateOverlay(overlay: Uint8Array, base?: Uint8Array): Problem
         if (at + 4 > p.value.length) add('error', '__local_fixups__', `${path}: offset ${at} is past "${f.name}"`);
       }
     }
-    for (const c of fix.children) {
-      const t = findChild(tree, c.name);
-      if (t === undefined) add('error', '__local_fixups__', `${path} has no subnode "${c.name}"`);
-      else checkLocal(t, c, `${path === '/' ? '' : path}/${c.name}`, depth + 1);
-    }
   };
-  if (local !== undefined) checkLocal(root, local, '/', 0);
+  if (local !== undefined) {
+    walkPairs(
+      { tree: root, path: '/' },
+      local,
+      (x, fix) => checkLocal(x.tree, fix, x.path),
+      (x, c) => {
+        const t = findChild(x.tree, c.name);
+        if (t === undefined) add('error', '__local_fixups__', `${x.path} has no subnode "${c.name}"`);
+        return t === undefined ? undefined : { tree: t, path: `${x.path === '/' ? '' : x.path}/${c.name}` };
+      },
+      () => undefined,
+    );
+  }
   for (const sym of findChild(root, '__symbols__')?.properties ?? []) {
     const v = sym.value;
     if (v.length < 2 || v.indexOf(0) !== v.length - 1 || v[0] !== 0x2f) add('error', '__symbols__', `symbol "${sym.name}" is not an absolute path`);

@@ -213,27 +213,37 @@ export function encodeFdt(tree: FdtTree, options: EncodeFdtOptions = {}): Uint8A
   const nodeNames: Uint8Array[] = [];
   let structSize = 0;
   const seen = new Set<FdtNode>();
-  const measure = (node: FdtNode, depth: number): void => {
+  if (tree.root.name !== '') bad(`the root node is named "${tree.root.name}" (libfdt rejects a named root)`);
+  // Nodes in the order the flattener writes them (a node, its properties,
+  // then its subnodes), with an explicit stack: a deep tree must not
+  // overflow the call stack at any reasonable stack size.
+  const order: FdtNode[] = [];
+  const pending: FdtNode[] = [tree.root];
+  const depths: number[] = [1];
+  while (pending.length > 0) {
+    const node = pending.pop() as FdtNode;
+    const depth = depths.pop() as number;
     if (depth > maxDepth) {
       throw new BootprotoError({ code: 'LIMIT', format: 'fdt', structure: 'structure block', offset: 0, reason: `nesting deeper than ${maxDepth}` });
     }
     if (seen.has(node)) bad(`node "${node.name}" appears twice in the tree`);
     seen.add(node);
+    order.push(node);
     const name = nameBytesOf(node);
     if (name.includes(0)) bad(`node name "${node.name}" holds a NUL`);
     nodeNames.push(name);
-    structSize += 4 + align4(name.length + 1);
+    structSize += 4 + align4(name.length + 1) + 4; // FDT_BEGIN_NODE with its name, and FDT_END_NODE
     for (const p of node.properties) {
       const pn = nameBytesOf(p);
       if (pn.includes(0)) bad(`property name "${p.name}" holds a NUL`);
       nameoffs.push(strings.offsetOf(pn));
       structSize += 12 + align4(p.value.length);
     }
-    for (const child of node.children) measure(child, depth + 1);
-    structSize += 4;
-  };
-  if (tree.root.name !== '') bad(`the root node is named "${tree.root.name}" (libfdt rejects a named root)`);
-  measure(tree.root, 1);
+    for (let i = node.children.length - 1; i >= 0; i--) {
+      pending.push(node.children[i] as FdtNode);
+      depths.push(depth + 1);
+    }
+  }
   structSize += 4;
   const rsvSize = (tree.reservations.length + 1) * FDT_RESERVE_ENTRY.size;
   const offStruct = FDT_V17_SIZE + rsvSize;
@@ -251,10 +261,14 @@ export function encodeFdt(tree: FdtTree, options: EncodeFdtOptions = {}): Uint8A
   });
   let at = offStruct;
   let propIndex = 0;
-  let nodeIndex = 0;
-  const write = (node: FdtNode): void => {
+  // Second pass, in the same order: each node's FDT_BEGIN_NODE and
+  // properties, then its subnodes; `open` counts, per node still open, the
+  // subnodes left to write before its FDT_END_NODE.
+  const open: number[] = [];
+  for (let nodeIndex = 0; nodeIndex < order.length; nodeIndex++) {
+    const node = order[nodeIndex] as FdtNode;
     dv.setUint32(at, FDT_BEGIN_NODE);
-    const name = nodeNames[nodeIndex++] as Uint8Array;
+    const name = nodeNames[nodeIndex] as Uint8Array;
     out.set(name, at + 4);
     at += 4 + align4(name.length + 1);
     for (const p of node.properties) {
@@ -264,11 +278,15 @@ export function encodeFdt(tree: FdtTree, options: EncodeFdtOptions = {}): Uint8A
       out.set(p.value, at + 12);
       at += 12 + align4(p.value.length);
     }
-    for (const child of node.children) write(child);
-    dv.setUint32(at, FDT_END_NODE);
-    at += 4;
-  };
-  write(tree.root);
+    open.push(node.children.length);
+    // Close every node whose subnodes are all written.
+    while (open.length > 0 && open[open.length - 1] === 0) {
+      open.pop();
+      dv.setUint32(at, FDT_END_NODE);
+      at += 4;
+      if (open.length > 0) open[open.length - 1] = (open[open.length - 1] as number) - 1;
+    }
+  }
   dv.setUint32(at, FDT_END);
   out.set(strings.bytes(), offStrings);
   return out;
