@@ -22,18 +22,30 @@ function touch(view: object): void {
   decoding('view getters', () => touchAll(view));
 }
 
-function touchAll(view: object): void {
-  let proto: object | null = Object.getPrototypeOf(view) as object | null;
+/** The getter names along each view prototype's chain, found once per prototype (reflection was an eighth of a fast target's time). */
+const gettersOf = new WeakMap<object, readonly string[]>();
+
+function getterNames(proto: object): readonly string[] {
+  let names = gettersOf.get(proto);
+  if (names) return names;
   const seen = new Set<string>();
-  while (proto && proto !== Object.prototype) {
-    for (const key of Object.getOwnPropertyNames(proto)) {
+  const found: string[] = [];
+  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const key of Object.getOwnPropertyNames(p)) {
       if (seen.has(key) || key === 'constructor') continue;
       seen.add(key);
-      const d = Object.getOwnPropertyDescriptor(proto, key);
-      if (d?.get) void (view as Record<string, unknown>)[key];
+      if (Object.getOwnPropertyDescriptor(p, key)?.get) found.push(key);
     }
-    proto = Object.getPrototypeOf(proto) as object | null;
   }
+  names = found;
+  gettersOf.set(proto, names);
+  return names;
+}
+
+function touchAll(view: object): void {
+  const proto = Object.getPrototypeOf(view) as object | null;
+  if (!proto) return;
+  for (const key of getterNames(proto)) void (view as Record<string, unknown>)[key];
 }
 
 /** Walks a table view: every row's getters, then decodeAll. */
