@@ -57,10 +57,16 @@ export const FDT_TOKEN_NAMES: Readonly<Record<number, string>> = {
  * libfdt's node and property offsets are.
  */
 export class FdtCursor {
+  // Fields set by the constructor are `declare`d: an ES2022 class field
+  // without an initializer is first defined as `undefined`, which makes V8
+  // widen the field's representation (a DataView field becomes "any", a
+  // number field a tagged value), and every read in the walk then pays a map
+  // check or an unboxing. Declared fields are created by the constructor's
+  // first assignment, with their real type.
   /** The blob. */
-  readonly bytes: Uint8Array;
+  declare readonly bytes: Uint8Array;
   /** Where its blocks lie. */
-  readonly geometry: FdtGeometry;
+  declare readonly geometry: FdtGeometry;
   /** The current token (0 before the first call of `next()`). */
   token = 0;
   /** Offset of the current token within the structure block (libfdt's offset). */
@@ -83,20 +89,27 @@ export class FdtCursor {
   /** How many `FDT_NOP` tokens the walk has skipped. */
   nopCount = 0;
 
-  private readonly dv: DataView;
-  private readonly structOffset: number;
-  private readonly structEnd: number;
-  private readonly stringsOffset: number;
-  private readonly stringsLimit: number;
-  private readonly known: Uint8Array;
+  private declare readonly dv: DataView;
+  private declare readonly structOffset: number;
+  private declare readonly structEnd: number;
+  private declare readonly stringsOffset: number;
+  private declare readonly stringsLimit: number;
+  private declare readonly known: Uint8Array;
   /** The last NUL of the strings block (below its limit), or -1: a name starting at or before it is terminated. */
-  private readonly lastNul: number;
+  private declare readonly lastNul: number;
   /** The current name's length, or -1 for a property name not yet measured. */
   private currentNameLength = 0;
-  private readonly old: boolean;
-  private readonly maxDepth: number;
+  private declare readonly old: boolean;
+  private declare readonly maxDepth: number;
   private nextOffset = 0;
   private rootClosed = false;
+  /**
+   * `old || rootClosed`: a property then takes the out-of-line path (a
+   * version before 16 may pad the value to 8; after the root closed a
+   * property is an error), so the common path tests one flag.
+   */
+  private declare slowProps: boolean;
+  /** Set at `FDT_END`; `nextOffset` then points at the end of the structure block, so that `next()` leaves its fast path. */
   private done = false;
 
   /** A cursor over `bytes`, whose header is checked first ({@link fdtGeometry}). */
@@ -114,6 +127,7 @@ export class FdtCursor {
     this.lastNul = nul >= geometry.stringsOffset ? nul : -1;
     this.old = geometry.header.version < 16;
     this.maxDepth = options.maxDepth ?? FDT_MAX_DEPTH;
+    this.slowProps = this.old;
   }
 
   /** Goes back to the start of the structure block. */
@@ -130,6 +144,7 @@ export class FdtCursor {
     this.depth = depth;
     this.token = 0;
     this.rootClosed = false;
+    this.slowProps = this.old;
     this.done = false;
     return this;
   }
@@ -143,28 +158,31 @@ export class FdtCursor {
   next(): number {
     // Kept small so that V8 inlines it into the caller's loop: the common
     // tokens are handled here, node names and everything rare elsewhere.
-    if (this.done) return FDT_END;
+    // Each check is made once per token, on the token's whole span, with the
+    // bounds in fields: the token head and the value must end by structEnd
+    // (one test covers len > INT_MAX too, as structEnd <= INT_MAX), and the
+    // name must start at or before the strings block's last NUL (one test
+    // covers nameoff > INT_MAX too); anything else goes to other(), which
+    // finds the error and throws it.
     const o = this.nextOffset;
     const abs = this.structOffset + o;
-    if (abs + 4 > this.structEnd) return this.truncated(abs, o);
-    const tag = this.dv.getUint32(abs);
+    const end = this.structEnd;
+    if (abs + 4 > end) return this.atEnd(abs, o);
+    const dv = this.dv;
+    const tag = dv.getUint32(abs);
     this.offset = o;
     if (tag === FDT_PROP) {
-      const end = this.structEnd;
-      if (this.rootClosed || abs + 12 > end) return this.other(tag, abs, o);
-      const len = this.dv.getUint32(abs + 4);
-      const valueStart = this.old ? this.oldValueStart(abs, o, len) : abs + 12;
-      const valueEnd = valueStart + len;
-      if (valueEnd > end || len > INT_MAX) return this.other(tag, abs, o);
-      // The name is checked to be terminated (a NUL at or after its start,
-      // in the strings block); its length is measured when asked for.
-      const nameoff = this.dv.getUint32(abs + 8);
+      if (this.slowProps || abs + 12 > end) return this.other(tag, abs, o);
+      const len = dv.getUint32(abs + 4);
+      const valueEnd = abs + 12 + len;
+      if (valueEnd > end) return this.other(tag, abs, o);
+      const nameoff = dv.getUint32(abs + 8);
       const nameStart = this.stringsOffset + nameoff;
-      if (nameStart > this.lastNul || nameoff > INT_MAX) this.checkName(nameoff, abs + 8);
+      if (nameStart > this.lastNul) this.checkName(nameoff, abs + 8);
       this.nameStart = nameStart;
       this.currentNameLength = -1;
       this.nameoff = nameoff;
-      this.valueStart = valueStart;
+      this.valueStart = abs + 12;
       this.valueLength = len;
       this.nextOffset = (valueEnd - this.structOffset + 3) & ~3;
       this.token = FDT_PROP;
@@ -180,12 +198,42 @@ export class FdtCursor {
     return this.other(tag, abs, o);
   }
 
+  /** No whole token fits before the end of the structure block: the walk is over, or the block is truncated. */
+  private atEnd(abs: number, o: number): number {
+    return this.done ? FDT_END : this.truncated(abs, o);
+  }
+
   private truncated(abs: number, o: number): never {
     return this.fail('TRUNCATED', abs, `the structure block ends at ${this.structEnd} before FDT_END (token at struct offset ${o})`);
   }
 
-  private oldValueStart(abs: number, o: number, len: number): number {
-    return len >= 8 && (o + 12) % 8 !== 0 ? abs + 16 : abs + 12;
+  /** A property on the slow path: an old version's value alignment, or a property after the root closed. */
+  private oldProperty(abs: number, o: number): number {
+    const end = this.structEnd;
+    const len = this.dv.getUint32(abs + 4);
+    const valueStart = len >= 8 && (o + 12) % 8 !== 0 ? abs + 16 : abs + 12;
+    const valueEnd = valueStart + len;
+    if (valueEnd > end || len > INT_MAX) return this.badProperty(abs, o);
+    const nameoff = this.dv.getUint32(abs + 8);
+    const nameStart = this.stringsOffset + nameoff;
+    if (nameStart > this.lastNul) this.checkName(nameoff, abs + 8);
+    this.nameStart = nameStart;
+    this.currentNameLength = -1;
+    this.nameoff = nameoff;
+    this.valueStart = valueStart;
+    this.valueLength = len;
+    this.nextOffset = (valueEnd - this.structOffset + 3) & ~3;
+    this.token = FDT_PROP;
+    return FDT_PROP;
+  }
+
+  /** Throws the error of a property token that does not fit. */
+  private badProperty(abs: number, o: number): never {
+    const end = this.structEnd;
+    if (abs + 12 > end) this.fail('TRUNCATED', abs, 'property header runs past the end of the structure block', 'fdt_property');
+    const len = this.dv.getUint32(abs + 4);
+    if (len + o + 8 >= INT_MAX) this.fail('OUT_OF_BOUNDS', abs + 4, `property length ${len} overflows`, 'fdt_property', 'len');
+    return this.fail('TRUNCATED', abs + 4, `property value of ${len} bytes runs past the end of the structure block`, 'fdt_property', 'len');
   }
 
   private beginNode(abs: number, o: number): number {
@@ -222,16 +270,17 @@ export class FdtCursor {
     switch (tag) {
       case FDT_PROP: {
         if (this.rootClosed) this.fail('BAD_VALUE', abs, 'a property after the root node closed');
-        if (abs + 12 > end) this.fail('TRUNCATED', abs, 'property header runs past the end of the structure block', 'fdt_property');
-        const len = this.dv.getUint32(abs + 4);
-        if (len + o + 8 >= INT_MAX) this.fail('OUT_OF_BOUNDS', abs + 4, `property length ${len} overflows`, 'fdt_property', 'len');
-        return this.fail('TRUNCATED', abs + 4, `property value of ${len} bytes runs past the end of the structure block`, 'fdt_property', 'len');
+        if (this.old && abs + 12 <= end) return this.oldProperty(abs, o);
+        return this.badProperty(abs, o);
       }
       case FDT_END_NODE: {
         if (this.depth === 0) this.fail('BAD_VALUE', abs, 'FDT_END_NODE with no node open');
         const depth = this.depth - 1;
         this.depth = depth;
-        if (depth === 0) this.rootClosed = true;
+        if (depth === 0) {
+          this.rootClosed = true;
+          this.slowProps = true;
+        }
         this.nextOffset = o + 4;
         this.token = FDT_END_NODE;
         return FDT_END_NODE;
@@ -253,7 +302,8 @@ export class FdtCursor {
         if (this.depth !== 0) this.fail('BAD_VALUE', abs, `FDT_END with ${this.depth} node(s) still open`);
         this.done = true;
         this.token = FDT_END;
-        this.nextOffset = o + 4;
+        // Past the end, so that further calls go straight to atEnd().
+        this.nextOffset = end - this.structOffset;
         return FDT_END;
       default:
         return this.fail('BAD_VALUE', abs, `unknown token 0x${tag.toString(16)} at struct offset ${o}`);
