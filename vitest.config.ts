@@ -2,9 +2,21 @@ import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 
 // Two projects: `node` runs every test (with the allocation guard's flags);
-// `browser` runs the isomorphic library tests in Debian's Chromium, proving
-// the library needs nothing from Node. Point CHROMIUM at another binary if needed.
+// `browser` runs the library test suite again in Debian's Chromium, proving
+// the library needs nothing from Node. Tests read committed files through
+// test/helpers/files.ts, which serves them in both. Point CHROMIUM at another
+// binary if needed.
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+// The tests that need Node itself, so run in the node project only
+// (docs/testing.md lists them too).
+const nodeOnly = [
+  'test/tools/**', // live cross-checks against QEMU, gcc, GRUB… (their own config)
+  'test/docs/**', // run the docs' code blocks through tsc and the file system
+  'test/bundle-size.test.ts', // bundles the package with esbuild and gzips it
+  'test/alloc-guards.test.ts', // heap deltas: --expose-gc, node:v8, process.memoryUsage
+  'test/*/alloc.test.ts', // the same allocation guard per module
+];
 
 export default defineConfig({
   test: {
@@ -22,7 +34,8 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
-          include: ['test/**/*.browser.test.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: nodeOnly,
           browser: {
             enabled: true,
             headless: true,

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readBytes } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import { BootprotoError, ELF32_EHDR, ELF64_EHDR, EM_386, EM_X86_64, elfNotes, isElf, readElfHeader } from '../../src/core/index.js';
 import { entryDesc, makeElf } from '../helpers/elf-builder.js';
 
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/pvh/${name}`, import.meta.url)));
+const fixture = (name: string): Uint8Array => readBytes(`test/fixtures/pvh/${name}`);
 
 function thrown(fn: () => unknown): unknown {
   try {

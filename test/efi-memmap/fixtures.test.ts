@@ -3,7 +3,7 @@
  * Debian's OVMF handed our UEFI application under QEMU 7.2, `q35` with
  * 256 MiB and `pc` with 128 MiB, captured raw over the serial port.
  */
-import { readFileSync } from 'node:fs';
+import { readBytes, readText } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import {
   EFI_MEMORY_WB,
@@ -34,7 +34,7 @@ import { XEN_HVM_MEMMAP_TYPE_RAM } from '../../src/pvh/index.js';
 import { parseEfiMemmapDump, type EfiMemmapDump } from '../tools/efi-memmap-app/dump.js';
 
 const load = (name: string): EfiMemmapDump =>
-  parseEfiMemmapDump(readFileSync(new URL(`../fixtures/efi-memmap/${name}`, import.meta.url), 'utf8'));
+  parseEfiMemmapDump(readText(`test/fixtures/efi-memmap/${name}`));
 
 const MIB = 1n << 20n;
 /** The legacy VGA/BIOS hole 0xa0000–0xfffff, which no descriptor covers. */
@@ -62,7 +62,7 @@ const CASES = [
 
 describe('ovmf-q35-256M.memmap.bin', () => {
   it('holds the raw bytes of the q35 256M dump', () => {
-    const bin = new Uint8Array(readFileSync(new URL('../fixtures/efi-memmap/ovmf-q35-256M.memmap.bin', import.meta.url)));
+    const bin = readBytes('test/fixtures/efi-memmap/ovmf-q35-256M.memmap.bin');
     expect(bin).toEqual(load('ovmf-q35-256M.serial.txt').bytes);
     expect(validateMemoryMap(bin, { descriptorSize: 48 })).toEqual([]);
   });

@@ -5,7 +5,7 @@
  * both its Multiboot 2 memory map and the EFI memory map; the first must be
  * toMultiboot2Mmap of the second. Then GRUB's rules on hand-made maps.
  */
-import { readFileSync } from 'node:fs';
+import { readText } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import {
   GRUB_MEMORY_CODE,
@@ -23,7 +23,7 @@ import {
 import { parseGrubMemoryTags } from '../tools/efi-memmap-app/mb2-dump.js';
 import { rawMap, type RawDescriptor } from './helpers.js';
 
-const tags = parseGrubMemoryTags(readFileSync(new URL('../fixtures/efi-memmap/grub-efi-mb2-q35-256M.serial.txt', import.meta.url), 'latin1'));
+const tags = parseGrubMemoryTags(readText('test/fixtures/efi-memmap/grub-efi-mb2-q35-256M.serial.txt', 'latin1'));
 const mapOf = (raw: RawDescriptor[]) => decodeMemoryMap(rawMap(raw), { descriptorSize: 48 });
 
 describe('GRUB 2.06 on OVMF', () => {

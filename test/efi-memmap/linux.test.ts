@@ -5,12 +5,12 @@
  * rebuilt from its printed line; the library must print the very same line
  * and convert the map to the very same e820 table.
  */
-import { readFileSync } from 'node:fs';
+import { readText } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import { linuxMemmapLine, memoryMapTotals, sortMemoryMap, toE820, validateMemoryMap, type EfiMemoryMap } from '../../src/efi-memmap/index.js';
 import { parseLinuxEfiLog } from '../tools/efi-memmap-app/linux-log.js';
 
-const log = parseLinuxEfiLog(readFileSync(new URL('../fixtures/efi-memmap/linux-6.1-ovmf-q35-256M.serial.txt', import.meta.url), 'latin1'));
+const log = parseLinuxEfiLog(readText('test/fixtures/efi-memmap/linux-6.1-ovmf-q35-256M.serial.txt', 'latin1'));
 
 /** Debian 6.1.192: the HP column (backported), no `Unaccepted` name (checked in its vmlinuz). */
 const DEBIAN_6_1 = { unaccepted: false, hotPluggable: true };

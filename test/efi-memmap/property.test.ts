@@ -7,7 +7,7 @@
  *
  * Change the seed with BOOTPROTO_FC_SEED=<n>.
  */
-import { readFileSync } from 'node:fs';
+import { readText, testEnv } from '../helpers/files.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BootprotoError, decodeLayout } from '../../src/core/index.js';
@@ -34,7 +34,7 @@ import {
 } from '../../src/efi-memmap/index.js';
 import { parseEfiMemmapDump } from '../tools/efi-memmap-app/dump.js';
 
-const SEED = Number(process.env['BOOTPROTO_FC_SEED'] ?? 0x5eedb007);
+const SEED = Number(testEnv('BOOTPROTO_FC_SEED') ?? 0x5eedb007);
 const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns });
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -66,7 +66,7 @@ const mapArb: fc.Arbitrary<EfiMemoryMap> = fc
     }),
   );
 
-const ovmf = parseEfiMemmapDump(readFileSync(new URL('../fixtures/efi-memmap/ovmf-q35-256M.serial.txt', import.meta.url), 'utf8'));
+const ovmf = parseEfiMemmapDump(readText('test/fixtures/efi-memmap/ovmf-q35-256M.serial.txt'));
 
 /** Runs `fn`; passes when it returns or throws a BootprotoError. */
 function onlyBootprotoErrors(fn: () => unknown): void {

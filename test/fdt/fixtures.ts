@@ -1,16 +1,11 @@
-/** Loads the committed devicetree fixtures (test/fixtures/fdt) in Node. */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+/** Loads the committed devicetree fixtures (test/fixtures/fdt), in Node and in the browser. */
+import { readBytes, readGunzipped } from '../helpers/files.js';
 
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/fdt');
+export const FIXTURES = 'test/fixtures/fdt';
 
 /** A fixture's bytes; `.gz` files are decompressed. */
 export function fixture(name: string): Uint8Array {
-  const raw = readFileSync(join(FIXTURES, name));
-  const bytes = name.endsWith('.gz') ? gunzipSync(raw) : raw;
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
+  return name.endsWith('.gz') ? readGunzipped(`${FIXTURES}/${name}`) : readBytes(`${FIXTURES}/${name}`);
 }
 
 /** The QEMU dumpdtb fixtures. */

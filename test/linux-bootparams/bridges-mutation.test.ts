@@ -5,7 +5,7 @@
  * decodes, must never throw either (decoders may throw BootprotoError only).
  */
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { readText } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import { BootprotoError, createPhysicalMemory, type MemoryRegion } from '../../src/core/index.js';
 import { bootParamsFromMb1, bootParamsFromMb2, bootParamsFromPvh } from '../../src/linux-bootparams/index.js';
@@ -14,7 +14,7 @@ import { checkPvhHandoff, decodeHandoff } from '../../src/pvh/index.js';
 import { memoryRegions, parseMbDump } from '../multiboot/dump.js';
 import { parsePvhDump } from '../tools/pvh-guest/dump.js';
 
-const text = (p: string): string => readFileSync(new URL(`../fixtures/${p}`, import.meta.url), 'utf8');
+const text = (p: string): string => readText(`test/fixtures/${p}`);
 
 const pvh = parsePvhDump(text('pvh/qemu-pc-128M.serial.txt'));
 const mb1 = parseMbDump(text('multiboot/grub-mb1-128M.serial.txt'));

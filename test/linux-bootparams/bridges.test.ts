@@ -3,7 +3,7 @@
  * wrote (test/fixtures/pvh) and the Multiboot 2 information GRUB wrote
  * (test/fixtures/multiboot).
  */
-import { readFileSync } from 'node:fs';
+import { readBytes, readText } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import { createPhysicalMemory, readPhysCString, type PhysicalMemory } from '../../src/core/index.js';
 import {
@@ -28,9 +28,9 @@ import { buildHandoff, decodeHandoff } from '../../src/pvh/index.js';
 import { memoryRegions, parseMbDump } from '../multiboot/dump.js';
 import { parsePvhDump } from '../tools/pvh-guest/dump.js';
 
-const pvhFixture = (name: string): string => readFileSync(new URL(`../fixtures/pvh/${name}`, import.meta.url), 'utf8');
-const mbFixture = (name: string): string => readFileSync(new URL(`../fixtures/multiboot/${name}`, import.meta.url), 'utf8');
-const mbBytes = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/multiboot/${name}`, import.meta.url)));
+const pvhFixture = (name: string): string => readText(`test/fixtures/pvh/${name}`);
+const mbFixture = (name: string): string => readText(`test/fixtures/multiboot/${name}`);
+const mbBytes = (name: string): Uint8Array => readBytes(`test/fixtures/multiboot/${name}`);
 
 /**
  * The zero page Linux's PVH entry builds, written down from

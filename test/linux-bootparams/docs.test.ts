@@ -1,11 +1,10 @@
 /** docs/linux-bootparams.md's offset tables must agree with the layouts the code uses. */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readText } from '../helpers/files.js';
 import { expect, it } from 'vitest';
 import { specName, type Field, type Layout } from '../../src/core/index.js';
 import * as m from '../../src/linux-bootparams/index.js';
 
-const doc = readFileSync(fileURLToPath(new URL('../../docs/linux-bootparams.md', import.meta.url)), 'utf8');
+const doc = readText('docs/linux-bootparams.md');
 
 it('every table row matches its layout', () => {
   const section = doc.slice(doc.indexOf('<!-- layout-tables:begin -->'), doc.indexOf('<!-- layout-tables:end -->'));

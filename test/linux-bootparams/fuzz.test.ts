@@ -2,8 +2,7 @@
  * The mutation pass: real and hand-made inputs, mutated and truncated; only
  * BootprotoError may escape a decoder, and validators never throw.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readBytes } from '../helpers/files.js';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { BootprotoError, createPhysicalMemory } from '../../src/core/index.js';
@@ -18,7 +17,7 @@ import {
   walkSetupData,
 } from '../../src/linux-bootparams/index.js';
 
-const file = (name: string): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/linux-bootparams/${name}`, import.meta.url))));
+const file = (name: string): Uint8Array => readBytes(`test/fixtures/linux-bootparams/${name}`);
 const head = file('vmlinuz-head.bin').subarray(0, 0x1000);
 const guest = file('qemu-guest.bzImage');
 const ki = file('kernel-info.bin');

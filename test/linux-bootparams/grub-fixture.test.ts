@@ -3,8 +3,7 @@
  * (16-bit protocol, the header region) and `linux` (32-bit protocol, the zero
  * page it built). See test/fixtures/linux-bootparams/README.md.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readBytes } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import { createPhysicalMemory, formatProblem } from '../../src/core/index.js';
 import {
@@ -17,7 +16,7 @@ import {
 } from '../../src/linux-bootparams/index.js';
 import { parseLinuxDump } from '../tools/linux-bootparams/guest/dump.js';
 
-const file = (name: string): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/linux-bootparams/${name}`, import.meta.url))));
+const file = (name: string): Uint8Array => readBytes(`test/fixtures/linux-bootparams/${name}`);
 const image = file('qemu-guest.bzImage');
 const initrd = file('qemu-initrd.bin');
 const dump = (name: string): ReturnType<typeof parseLinuxDump> => parseLinuxDump(new TextDecoder().decode(file(name)));

@@ -3,8 +3,7 @@
  * from /sys/kernel/boot_params/data), with what the kernel printed about them.
  * See test/fixtures/linux-bootparams/README.md.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readBytes } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import {
   E820_TYPE_RAM,
@@ -18,7 +17,7 @@ import {
   type BootE820Entry,
 } from '../../src/linux-bootparams/index.js';
 
-const file = (name: string): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/linux-bootparams/${name}`, import.meta.url))));
+const file = (name: string): Uint8Array => readBytes(`test/fixtures/linux-bootparams/${name}`);
 const head = file('vmlinuz-head.bin');
 
 describe.each(['pc-256M', 'q35-512M'])('the kernel’s zero page under QEMU %s', (name) => {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readBytes } from '../helpers/files.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createPhysicalMemory } from '../../src/core/index.js';
@@ -23,7 +22,7 @@ import {
   type BootE820Entry,
 } from '../../src/linux-bootparams/index.js';
 
-const head = new Uint8Array(readFileSync(fileURLToPath(new URL('../fixtures/linux-bootparams/vmlinuz-head.bin', import.meta.url))));
+const head = readBytes('test/fixtures/linux-bootparams/vmlinuz-head.bin');
 const MiB = 0x100000n;
 const map128M: BootE820Entry[] = [
   { addr: 0n, size: 0x9fc00n, type: E820_TYPE_RAM },

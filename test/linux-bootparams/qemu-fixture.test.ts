@@ -2,14 +2,13 @@
  * What QEMU 7.2 wrote for `-kernel qemu-guest.bzImage -initrd … -append … -dtb …`,
  * as the guest dumped it over serial (see test/fixtures/linux-bootparams/README.md).
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readBytes } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import { createPhysicalMemory } from '../../src/core/index.js';
 import { CAN_USE_HEAP, checkLoaderResult, decodeLoaderId, decodeSetupHeader, walkSetupData } from '../../src/linux-bootparams/index.js';
 import { parseLinuxDump } from '../tools/linux-bootparams/guest/dump.js';
 
-const file = (name: string): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/linux-bootparams/${name}`, import.meta.url))));
+const file = (name: string): Uint8Array => readBytes(`test/fixtures/linux-bootparams/${name}`);
 const image = file('qemu-guest.bzImage');
 const dtb = file('qemu-test.dtb');
 const initrd = file('qemu-initrd.bin');

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readBytes } from '../helpers/files.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BootprotoError, createPhysicalMemory } from '../../src/core/index.js';
@@ -27,7 +26,7 @@ import {
   encodeSetupDataNode,
 } from '../../src/linux-bootparams/index.js';
 
-const head = new Uint8Array(readFileSync(fileURLToPath(new URL('../fixtures/linux-bootparams/vmlinuz-head.bin', import.meta.url))));
+const head = readBytes('test/fixtures/linux-bootparams/vmlinuz-head.bin');
 
 /** A zero page written by hand from zero-page.rst's offset table, with the real kernel's header copied in. */
 function handMade(): Uint8Array {

@@ -3,14 +3,14 @@
  * with our test kernels' headers) and on mutated copies (each reports the
  * rule it breaks, spec and section).
  */
-import { readFileSync } from 'node:fs';
+import { readBytes, readText } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import { createPhysicalMemory, type PhysicalMemory } from '../../src/core/index.js';
 import { checkMb1Handoff, checkMb2Handoff, findMb2Header } from '../../src/multiboot/index.js';
 import { memoryRegions, parseMbDump, type MbDump } from './dump.js';
 
-const text = (name: string): string => readFileSync(new URL(`../fixtures/multiboot/${name}`, import.meta.url), 'utf8');
-const bytes = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/multiboot/${name}`, import.meta.url)));
+const text = (name: string): string => readText(`test/fixtures/multiboot/${name}`);
+const bytes = (name: string): Uint8Array => readBytes(`test/fixtures/multiboot/${name}`);
 
 /** The dump's memory, with `edit` applied to a copy of region `label`. */
 function mutated(dump: MbDump, label: string, edit: (b: Uint8Array, dv: DataView) => void): PhysicalMemory {

@@ -4,9 +4,6 @@
  * information structure and everything it points to, decoded, validated,
  * re-encoded byte for byte, and rebuilt by the builder.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ELF32_SHDR, createPhysicalMemory, decodeLayout, readElfHeader } from '../../src/core/index.js';
 import {
@@ -36,11 +33,12 @@ import {
   validateMb1Handoff,
   validateMb1Header,
 } from '../../src/multiboot/index.js';
+import { readBytes, readText } from '../helpers/files.js';
 import { memoryRegions, parseMbDump, regionOf } from './dump.js';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/multiboot');
-const read = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(dir, name)));
-const text = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
+const dir = 'test/fixtures/multiboot';
+const read = (name: string): Uint8Array => readBytes(`${dir}/${name}`);
+const text = (name: string): string => readText(`${dir}/${name}`);
 
 describe('QEMU -kernel mb1-guest.elf -initrd "mod1.bin first arg,mod2.bin" (128M)', () => {
   const dump = parseMbDump(text('qemu-mb1-elf-128M.serial.txt'));

@@ -2,9 +2,6 @@
  * Multiboot 2 against what Debian's GRUB 2.06 wrote (BIOS, i386-pc), captured
  * by our Multiboot 2 test kernel (test/fixtures/multiboot, see its README).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createPhysicalMemory } from '../../src/core/index.js';
 import {
@@ -23,13 +20,14 @@ import {
   validateMb2Info,
   validateMb2InfoBytes,
 } from '../../src/multiboot/index.js';
+import { readBytes, readText } from '../helpers/files.js';
 import { memoryRegions, parseMbDump, regionOf } from './dump.js';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/multiboot');
-const read = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(dir, name)));
+const dir = 'test/fixtures/multiboot';
+const read = (name: string): Uint8Array => readBytes(`${dir}/${name}`);
 
 describe('GRUB multiboot2 /boot/kernel.elf console=ttyS0 hello=world, two module2 lines (128M)', () => {
-  const dump = parseMbDump(fs.readFileSync(path.join(dir, 'grub-mb2-128M.serial.txt'), 'utf8'), 'BOOTPROTO-MB2-DUMP v1');
+  const dump = parseMbDump(readText(`${dir}/grub-mb2-128M.serial.txt`), 'BOOTPROTO-MB2-DUMP v1');
   const infoBytes = regionOf(dump, 'info').bytes;
   const memory = createPhysicalMemory(memoryRegions(dump));
   const info = readMb2Info(memory, dump.ebx);
@@ -120,7 +118,7 @@ describe('GRUB multiboot2 /boot/kernel.elf console=ttyS0 hello=world, two module
 });
 
 describe('GRUB x86_64-efi under OVMF, same grub.cfg (256M)', () => {
-  const dump = parseMbDump(fs.readFileSync(path.join(dir, 'grub-efi-mb2-256M.serial.txt'), 'utf8'), 'BOOTPROTO-MB2-DUMP v1');
+  const dump = parseMbDump(readText(`${dir}/grub-efi-mb2-256M.serial.txt`), 'BOOTPROTO-MB2-DUMP v1');
   const infoBytes = regionOf(dump, 'info').bytes;
   const memory = createPhysicalMemory(memoryRegions(dump));
   const info = readMb2Info(memory, dump.ebx);
@@ -167,7 +165,7 @@ describe('GRUB x86_64-efi under OVMF, same grub.cfg (256M)', () => {
 });
 
 describe('GRUB, Multiboot 2 header asking for a 1024x768x32 framebuffer (BIOS, VBE)', () => {
-  const dump = parseMbDump(fs.readFileSync(path.join(dir, 'grub-mb2-video-128M.serial.txt'), 'utf8'), 'BOOTPROTO-MB2-DUMP v1');
+  const dump = parseMbDump(readText(`${dir}/grub-mb2-video-128M.serial.txt`), 'BOOTPROTO-MB2-DUMP v1');
   const bytes = regionOf(dump, 'info').bytes;
   const info = decodeMb2Info(bytes);
 

@@ -5,7 +5,7 @@
  * headers), makes a decoder throw anything but BootprotoError or a validator
  * throw at all. Change the seed with BOOTPROTO_FC_SEED=<n>.
  */
-import { readFileSync } from 'node:fs';
+import { readBytes, readText, testEnv } from '../helpers/files.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BootprotoError, createPhysicalMemory } from '../../src/core/index.js';
@@ -31,10 +31,10 @@ import {
 } from '../../src/multiboot/index.js';
 import { memoryRegions, parseMbDump, regionOf } from './dump.js';
 
-const SEED = Number(process.env['BOOTPROTO_FC_SEED'] ?? 0x6d62b007);
+const SEED = Number(testEnv('BOOTPROTO_FC_SEED') ?? 0x6d62b007);
 const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns });
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/multiboot/${name}`, import.meta.url)));
-const text = (name: string): string => readFileSync(new URL(`../fixtures/multiboot/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): Uint8Array => readBytes(`test/fixtures/multiboot/${name}`);
+const text = (name: string): string => readText(`test/fixtures/multiboot/${name}`);
 
 const mb1Dump = parseMbDump(text('qemu-mb1-elf-128M.serial.txt'));
 const mb2Dump = parseMbDump(text('grub-mb2-128M.serial.txt'), 'BOOTPROTO-MB2-DUMP v1');

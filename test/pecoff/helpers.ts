@@ -3,10 +3,9 @@
  * and pesign wrote about them (test/fixtures/pecoff/facts.json), and small
  * byte patchers for corrupt variants.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readBytes, readText } from '../helpers/files.js';
 
-const dir = fileURLToPath(new URL('../fixtures/pecoff/', import.meta.url));
+const dir = 'test/fixtures/pecoff/';
 
 /** The names of the committed fixtures. */
 export const FIXTURES = ['app64.efi', 'app32.efi', 'app64-signed.efi', 'uki-objcopy.efi', 'bplib.dll', 'use-bplib.efi', 'uki-bootproto.efi'] as const;
@@ -15,7 +14,7 @@ export type FixtureName = (typeof FIXTURES)[number];
 
 /** A fixture's bytes (a fresh copy on every call, so tests may patch it). */
 export function fixture(name: FixtureName): Uint8Array {
-  return new Uint8Array(readFileSync(dir + name));
+  return readBytes(dir + name);
 }
 
 /** What pefile reported for a fixture. */
@@ -34,7 +33,7 @@ export interface PefileFacts {
 }
 
 /** The facts of every fixture. */
-export const FACTS = JSON.parse(readFileSync(dir + 'facts.json', 'utf8')) as Record<FixtureName, PefileFacts>;
+export const FACTS = JSON.parse(readText(dir + 'facts.json')) as Record<FixtureName, PefileFacts>;
 
 /** Writes a little-endian u16/u32 into `bytes` at `offset`. */
 export function put(bytes: Uint8Array, offset: number, value: number, width: 1 | 2 | 4 = 4): Uint8Array {

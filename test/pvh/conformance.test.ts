@@ -2,14 +2,14 @@
  * checkPvhHandoff on the handoffs QEMU wrote (clean) and on mutated copies
  * (each reports the rule it breaks).
  */
-import { readFileSync } from 'node:fs';
+import { readBytes, readText } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import { createPhysicalMemory, type PhysicalMemory } from '../../src/core/index.js';
 import { buildHandoff, checkPvhHandoff } from '../../src/pvh/index.js';
 import { parsePvhDump, type DumpRegion } from '../tools/pvh-guest/dump.js';
 
-const text = (name: string): string => readFileSync(new URL(`../fixtures/pvh/${name}`, import.meta.url), 'utf8');
-const bytes = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/pvh/${name}`, import.meta.url)));
+const text = (name: string): string => readText(`test/fixtures/pvh/${name}`);
+const bytes = (name: string): Uint8Array => readBytes(`test/fixtures/pvh/${name}`);
 
 /** The dump's memory with `edit` applied to a copy of region `label`. */
 function mutated(regions: readonly DumpRegion[], label: string, edit: (b: Uint8Array, dv: DataView) => void): PhysicalMemory {

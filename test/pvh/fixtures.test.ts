@@ -3,7 +3,7 @@
  * PVH test guest, booted by QEMU 7.2 as `pc` with 128 MiB and `q35` with
  * 512 MiB, and three ELF images carrying the PHYS32_ENTRY note.
  */
-import { readFileSync } from 'node:fs';
+import { readBytes, readText } from '../helpers/files.js';
 import { describe, expect, it } from 'vitest';
 import { createPhysicalMemory, elfNotes, readElfHeader, type PhysicalMemory } from '../../src/core/index.js';
 import { detectFormat } from '../../src/detect.js';
@@ -29,8 +29,8 @@ import {
 } from '../../src/pvh/index.js';
 import { parsePvhDump, type DumpRegion, type PvhDump } from '../tools/pvh-guest/dump.js';
 
-const fixtureUrl = (name: string): URL => new URL(`../fixtures/pvh/${name}`, import.meta.url);
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(fixtureUrl(name)));
+const fixtureUrl = (name: string): string => `test/fixtures/pvh/${name}`;
+const fixture = (name: string): Uint8Array => readBytes(fixtureUrl(name));
 
 const CMDLINE = 'console=ttyS0 bootproto-test="a b" x=1';
 const initrd = fixture('initrd.bin');
@@ -84,7 +84,7 @@ const CASES = [
 
 for (const c of CASES) {
   describe(c.file, () => {
-    const dump = parsePvhDump(readFileSync(fixtureUrl(c.file), 'utf8'));
+    const dump = parsePvhDump(readText(fixtureUrl(c.file)));
     const memory = (): PhysicalMemory => createPhysicalMemory(dump.regions);
 
     it('parses the dump: ebx and the regions of the README table', () => {

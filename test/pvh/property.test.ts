@@ -7,7 +7,7 @@
  * Reproduce a failure with the seed and path fast-check prints; change the
  * seed with BOOTPROTO_FC_SEED=<n>.
  */
-import { readFileSync } from 'node:fs';
+import { readBytes, readText, testEnv } from '../helpers/files.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -43,15 +43,15 @@ import {
 import { entryDesc, makeElf } from '../helpers/elf-builder.js';
 import { parsePvhDump, type PvhDump } from '../tools/pvh-guest/dump.js';
 
-const SEED = Number(process.env['BOOTPROTO_FC_SEED'] ?? 0x5eedb007);
+const SEED = Number(testEnv('BOOTPROTO_FC_SEED') ?? 0x5eedb007);
 const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns });
 
 /** A generous bound on one call: inputs are at most a few KiB, real calls take microseconds. */
 const CALL_MS = 500;
 
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/pvh/${name}`, import.meta.url)));
+const fixture = (name: string): Uint8Array => readBytes(`test/fixtures/pvh/${name}`);
 const dumps: PvhDump[] = ['qemu-pc-128M.serial.txt', 'qemu-q35-512M.serial.txt'].map((f) =>
-  parsePvhDump(readFileSync(new URL(`../fixtures/pvh/${f}`, import.meta.url), 'utf8')),
+  parsePvhDump(readText(`test/fixtures/pvh/${f}`)),
 );
 
 const U64_MAX = (1n << 64n) - 1n;
