@@ -1,14 +1,14 @@
 // The inspector page's model (site/inspect.ts): every sample decodes to a
 // tree whose nodes point at bytes inside the file, and a byte leads back to
 // the field that holds it.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectFile, nodeAt, type AsHint, type Node } from '../../site/inspect.js';
+import { readBytes, readText } from '../helpers/files.js';
 
-const SAMPLES = join(import.meta.dirname, '../../samples');
-const FIXTURES = join(import.meta.dirname, '../fixtures');
-const read = (p: string): Uint8Array => new Uint8Array(readFileSync(p));
+const SAMPLES = 'samples';
+const FIXTURES = 'test/fixtures';
+const join = (dir: string, file: string): string => `${dir}/${file}`;
+const read = (p: string): Uint8Array => readBytes(p);
 
 interface Sample {
   title: string;
@@ -43,7 +43,7 @@ function load(s: Sample): { bytes: Uint8Array; hint?: AsHint } {
 }
 
 describe('inspector model', () => {
-  const samples = JSON.parse(readFileSync(join(SAMPLES, 'manifest.json'), 'utf8')) as Sample[];
+  const samples = JSON.parse(readText(join(SAMPLES, 'manifest.json'))) as Sample[];
   it.each(samples.map((s) => [s.title, s] as const))('%s', (_title, s) => {
     const { bytes, hint } = load(s);
     const r = inspectFile(bytes, hint);
