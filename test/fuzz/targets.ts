@@ -15,6 +15,7 @@ import * as fdt from '../../src/fdt/index.js';
 import { detectFormat } from '../../src/detect.js';
 import { STRUCTS, UsageError, inspectKernelImage, inspectPvhElf, multibootHeaders, type Inspection } from '../../src/cli/formats.js';
 import { Violation, decoding, sameBytes, total, validating, type Target } from './harness.js';
+import { cliArgs, cliMain } from './cli-targets.js';
 import { efiMaps, fixture, fixtures, linuxDumps, makeContainer, mb1Dumps, mb2Dumps, openContainer, pvhDumps } from './seeds.js';
 
 /** Reads every getter of a view (the values are thrown away); a getter may throw only BootprotoError (a u64 past 2^53 read as a number). */
@@ -759,6 +760,8 @@ export const TARGETS: readonly Target[] = [
   fdtInPlace,
   cliStructs,
   cliMemory,
+  cliMain,
+  cliArgs,
 ];
 
 /** The target called `name`. */
