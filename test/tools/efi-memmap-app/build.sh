@@ -16,7 +16,7 @@ for f in "$inc/efi.h" "$lib/crt0-efi-x86_64.o" "$lib/elf_x86_64_efi.lds" "$lib/l
     [ -e "$f" ] || { echo "$0: $f is missing (apt-get install gnu-efi)" >&2; exit 1; }
 done
 
-gcc -I"$inc" -I"$inc/x86_64" -I"$inc/protocol" \
+gcc -I"$inc" -I"$inc/x86_64" -I"$inc/protocol" -I"$here/../guest-lib" \
     -O2 -std=gnu11 -Wall -Wextra -Werror \
     -fpic -fshort-wchar -ffreestanding -fno-stack-protector -fno-strict-aliasing \
     -fno-asynchronous-unwind-tables -mno-red-zone -maccumulate-outgoing-args \

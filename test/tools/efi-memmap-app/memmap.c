@@ -23,27 +23,14 @@
  */
 #include <efi.h>
 #include <efilib.h>
-
-static inline void outb(UINT16 port, UINT8 value)
-{
-    __asm__ __volatile__("outb %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline UINT8 inb(UINT16 port)
-{
-    UINT8 value;
-    __asm__ __volatile__("inb %1, %0" : "=a"(value) : "Nd"(port));
-    return value;
-}
-
-#define COM1 0x3f8
+#include "ports.h"    /* outb/inb, COM1, UART_LSR, DEBUG_EXIT (../guest-lib) */
 
 static void serial_putc(char c)
 {
-    /* Wait for the transmitter holding register to be empty (LSR bit 5). */
-    for (UINTN spins = 0; spins < 100000 && !(inb(COM1 + 5) & 0x20); spins++)
+    /* Wait for the transmitter holding register to be empty. */
+    for (UINTN spins = 0; spins < 100000 && !(inb(COM1 + UART_LSR) & LSR_THRE); spins++)
         ;
-    outb(COM1, (UINT8)c);
+    outb(COM1 + UART_THR, (UINT8)c);
 }
 
 static void serial_puts(const char *s)
@@ -70,7 +57,7 @@ static void line(const char *name, UINT64 value)
 static void quit(UINT8 code)
 {
     /* isa-debug-exit: QEMU exits with status (code << 1) | 1. */
-    outb(0xf4, code);
+    outb(DEBUG_EXIT, code);
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)

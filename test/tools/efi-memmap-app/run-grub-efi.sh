@@ -12,18 +12,15 @@
 # grub-efi-amd64-bin, grub-common, xorriso, mtools) from a grub.cfg that
 # runs `multiboot2 /boot/kernel.elf console=ttyS0` and `boot`.
 set -euo pipefail
+# shellcheck source=../guest-lib/qemu.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../guest-lib/qemu.sh"
 
 if [ "$#" -ne 4 ]; then
     echo "usage: $0 KERNEL.ELF MACHINE MEM OUTFILE" >&2
     exit 2
 fi
 kernel="$1" machine="$2" mem="$3" outfile="$4"
-qemu="${QEMU:-qemu-system-x86_64}"
-code="${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}"
-vars_template="${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}"
-for f in "$kernel" "$code" "$vars_template" /usr/lib/grub/x86_64-efi/multiboot2.mod; do
-    [ -r "$f" ] || { echo "$0: $f is missing (grub-efi-amd64-bin? ovmf?)" >&2; exit 1; }
-done
+need_files 'grub-efi-amd64-bin? ovmf?' "$kernel" "$ovmf_code" "$ovmf_vars" /usr/lib/grub/x86_64-efi/multiboot2.mod
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -32,24 +29,7 @@ cp "$kernel" "$work/iso/boot/kernel.elf"
 printf '%s\n' 'set timeout=0' 'set default=0' 'menuentry "bootproto efi-memmap" {' \
     '    multiboot2 /boot/kernel.elf console=ttyS0' '    boot' '}' >"$work/iso/boot/grub/grub.cfg"
 grub-mkrescue -o "$work/boot.iso" "$work/iso" >/dev/null 2>&1
-cp "$vars_template" "$work/vars.fd"
+ovmf_drives "$work"
 
-status=0
-timeout 120 "$qemu" \
-    -machine "$machine" -m "$mem" -accel tcg \
-    -drive if=pflash,format=raw,unit=0,readonly=on,file="$code" \
-    -drive if=pflash,format=raw,unit=1,file="$work/vars.fd" \
-    -cdrom "$work/boot.iso" \
-    -nodefaults -nographic -display none -no-reboot -nic none -vga std \
-    -serial stdio -monitor none \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    </dev/null >"$outfile" || status=$?
-
-if [ "$status" -ne 33 ]; then
-    echo "$0: QEMU exited with status $status, expected 33 (isa-debug-exit 0x10)" >&2
-    exit 1
-fi
-if ! grep -aq 'BOOTPROTO-MB2-DUMP v1' "$outfile"; then
-    echo "$0: no dump header in $outfile" >&2
-    exit 1
-fi
+qemu_dump 120 "$outfile" 'BOOTPROTO-MB2-DUMP v1' \
+    -machine "$machine" -m "$mem" -accel tcg "${ovmf_args[@]}" -cdrom "$work/boot.iso" -vga std

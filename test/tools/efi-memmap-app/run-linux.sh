@@ -11,35 +11,25 @@
 # QEMU exits (status 0). This script exits 0 when OUTFILE holds the log's
 # EFI memory map lines.
 set -euo pipefail
+# shellcheck source=../guest-lib/qemu.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../guest-lib/qemu.sh"
 
 if [ "$#" -ne 4 ]; then
     echo "usage: $0 VMLINUZ MACHINE MEM OUTFILE" >&2
     exit 2
 fi
 kernel="$1" machine="$2" mem="$3" outfile="$4"
-qemu="${QEMU:-qemu-system-x86_64}"
-code="${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}"
-vars_template="${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}"
-for f in "$kernel" "$code" "$vars_template"; do
-    [ -r "$f" ] || { echo "$0: $f is missing" >&2; exit 1; }
-done
+need_files 'ovmf?' "$kernel" "$ovmf_code" "$ovmf_vars"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cp "$vars_template" "$work/vars.fd"
+ovmf_drives "$work"
 
-status=0
-timeout 180 "$qemu" \
-    -machine "$machine" -m "$mem" -accel tcg \
-    -drive if=pflash,format=raw,unit=0,readonly=on,file="$code" \
-    -drive if=pflash,format=raw,unit=1,file="$work/vars.fd" \
-    -kernel "$kernel" -append "console=ttyS0 efi=debug panic=-1 loglevel=8" \
-    -nodefaults -nographic -display none -no-reboot -nic none \
-    -serial stdio -monitor none \
-    </dev/null >"$outfile" || status=$?
-
-if [ "$status" -ne 0 ]; then
-    echo "$0: QEMU exited with status $status" >&2
+qemu_capture 180 "$outfile" \
+    -machine "$machine" -m "$mem" -accel tcg "${ovmf_args[@]}" \
+    -kernel "$kernel" -append "console=ttyS0 efi=debug panic=-1 loglevel=8"
+if [ "$qemu_status" -ne 0 ]; then
+    echo "$0: QEMU exited with status $qemu_status" >&2
     exit 1
 fi
 if ! grep -aq 'efi: mem00: ' "$outfile"; then

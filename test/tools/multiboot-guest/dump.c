@@ -35,9 +35,7 @@
  * After "end" the kernel writes 0x10 to port 0xf4; QEMU exits with 33.
  */
 
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
+#include "guest.h"    /* types, port I/O, rd8..rd32, COM1 output, exit */
 
 /* ---- struct multiboot_info offsets ---- */
 #define MI_FLAGS             0
@@ -75,129 +73,22 @@ typedef unsigned int u32;
 #define MAX_STRING     4096
 #define MAX_BLOCK   0x10000
 
-#define COM1       0x3f8
-#define UART_LSR   5
-#define LSR_THRE   0x20
-#define LSR_TEMT   0x40
-#define DEBUG_EXIT 0xf4
-#define EXIT_VALUE 0x10
-
-static inline void outb(u16 port, u8 v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outl(u16 port, u32 v)
-{
-    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-    u8 v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static u8 rd8(u32 addr)
-{
-    return *(volatile const u8 *)addr;
-}
-
-static u32 rd16(u32 addr)
-{
-    return (u32)rd8(addr) | (u32)rd8(addr + 1) << 8;
-}
-
-static u32 rd32(u32 addr)
-{
-    return rd16(addr) | rd16(addr + 2) << 16;
-}
-
 static u32 cap(u32 n, u32 limit)
 {
     return n > limit ? limit : n;
 }
 
-static u32 cstr_size(u32 addr)
-{
-    u32 n = 0;
-    while (n < MAX_STRING && rd8(addr + n) != 0)
-        n++;
-    return n < MAX_STRING ? n + 1 : MAX_STRING;
-}
-
-static void serial_init(void)
-{
-    outb(COM1 + 1, 0x00);  /* no interrupts */
-    outb(COM1 + 3, 0x80);  /* DLAB on */
-    outb(COM1 + 0, 0x01);  /* divisor 1: 115200 baud */
-    outb(COM1 + 1, 0x00);
-    outb(COM1 + 3, 0x03);  /* 8N1 */
-    outb(COM1 + 2, 0x07);  /* FIFOs on and cleared */
-    outb(COM1 + 4, 0x03);  /* DTR, RTS */
-}
-
-static void put_char(char c)
-{
-    while (!(inb(COM1 + UART_LSR) & LSR_THRE))
-        ;
-    outb(COM1, (u8)c);
-}
-
-static void put_str(const char *s)
-{
-    while (*s)
-        put_char(*s++);
-}
-
-static void put_hex(u32 v)
-{
-    int shift = 28;
-    while (shift > 0 && ((v >> shift) & 15) == 0)
-        shift -= 4;
-    for (; shift >= 0; shift -= 4)
-        put_char("0123456789abcdef"[(v >> shift) & 15]);
-}
-
-static void put_dec(u32 v)
-{
-    if (v >= 10)
-        put_dec(v / 10);
-    put_char((char)('0' + v % 10));
-}
-
-/* "region <label>[<index><suffix>] <paddr> <len>" and the bytes. */
+/* A region, unless its address is 0. */
 static void region(const char *label, int index, const char *suffix, u32 paddr, u32 len)
 {
-    u32 i;
-
-    if (paddr == 0)
-        return;
-    put_str("region ");
-    put_str(label);
-    if (index >= 0) {
-        put_dec((u32)index);
-        put_str(suffix);
-    }
-    put_char(' ');
-    put_hex(paddr);
-    put_char(' ');
-    put_hex(len);
-    put_char('\n');
-    for (i = 0; i < len; i++) {
-        u8 b = rd8(paddr + i);
-        put_char("0123456789abcdef"[b >> 4]);
-        put_char("0123456789abcdef"[b & 15]);
-        if (i % 32 == 31 || i == len - 1)
-            put_char('\n');
-    }
+    if (paddr != 0)
+        put_region(label, index, suffix, paddr, len);
 }
 
 static void string_region(const char *label, int index, const char *suffix, u32 addr)
 {
     if (addr != 0)
-        region(label, index, suffix, addr, cstr_size(addr));
+        region(label, index, suffix, addr, cstr_size(addr, MAX_STRING));
 }
 
 void mb_main(u32 eax, u32 ebx)
@@ -254,8 +145,5 @@ void mb_main(u32 eax, u32 ebx)
             region("palette", -1, "", rd32(ebx + MI_FB_PALETTE_ADDR), rd16(ebx + MI_FB_PALETTE_NUM) * 3);
     }
 
-    put_str("end\n");
-    while (!(inb(COM1 + UART_LSR) & LSR_TEMT))
-        ;
-    outl(DEBUG_EXIT, EXIT_VALUE);
+    put_end_and_exit();
 }

@@ -61,9 +61,4 @@ mb_start:
 1:      hlt
         jmp     1b
 
-        .bss
-        .balign 16
-        .skip   16384           # 16 KiB stack
-stack_top:
-
-        .section .note.GNU-stack, "", @progbits
+        .include "stack.s"      # stack_top, from ../guest-lib

@@ -69,9 +69,4 @@ mb2_start:
 1:      hlt
         jmp     1b
 
-        .bss
-        .balign 16
-        .skip   16384
-stack_top:
-
-        .section .note.GNU-stack, "", @progbits
+        .include "stack.s"      # stack_top, from ../guest-lib

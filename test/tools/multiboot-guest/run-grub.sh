@@ -14,6 +14,8 @@
 # With FIRMWARE=efi it boots the ISO's x86_64-efi GRUB under OVMF instead
 # (needs grub-efi-amd64-bin and ovmf; OVMF_CODE points at another build).
 set -euo pipefail
+# shellcheck source=../guest-lib/qemu.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../guest-lib/qemu.sh"
 
 if [ "$#" -lt 3 ]; then
     echo "usage: $0 KERNEL.ELF MEM OUTFILE [MODULE...]" >&2
@@ -21,7 +23,6 @@ if [ "$#" -lt 3 ]; then
 fi
 kernel="$1" mem="$2" outfile="$3"
 shift 3
-qemu="${QEMU:-qemu-system-x86_64}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -46,27 +47,10 @@ cp "$kernel" "$work/iso/boot/kernel.elf"
 } > "$work/iso/boot/grub/grub.cfg"
 grub-mkrescue -o "$work/boot.iso" "$work/iso" >/dev/null 2>&1
 
-firmware=()
+ovmf_args=()
 if [ "${FIRMWARE:-bios}" = efi ]; then
-    code="${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}"
-    cp "${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}" "$work/vars.fd"
-    firmware=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
-              -drive "if=pflash,format=raw,unit=1,file=$work/vars.fd")
+    ovmf_drives "$work"
 fi
 
-status=0
-timeout 120 "$qemu" \
-    -machine pc -m "$mem" -accel tcg "${firmware[@]}" -cdrom "$work/boot.iso" -boot d \
-    -nodefaults -nographic -display none -no-reboot -nic none -vga std \
-    -serial stdio -monitor none \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    </dev/null >"$outfile" || status=$?
-
-if [ "$status" -ne 33 ]; then
-    echo "$0: QEMU exited with status $status, expected 33" >&2
-    exit 1
-fi
-if ! grep -q 'BOOTPROTO-MB[12]-DUMP v1' "$outfile"; then
-    echo "$0: no dump header in $outfile" >&2
-    exit 1
-fi
+qemu_dump 120 "$outfile" 'BOOTPROTO-MB[12]-DUMP v1' \
+    -machine pc -m "$mem" -accel tcg "${ovmf_args[@]}" -cdrom "$work/boot.iso" -boot d -vga std

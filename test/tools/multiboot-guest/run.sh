@@ -11,6 +11,8 @@
 # writing 0x10 to isa-debug-exit, so QEMU exits 33, and this script exits 0
 # exactly then. Set QEMU to use another binary (default qemu-system-i386).
 set -euo pipefail
+# shellcheck source=../guest-lib/qemu.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../guest-lib/qemu.sh"
 
 if [ "$#" -ne 5 ]; then
     echo "usage: $0 KERNEL MEM INITRD APPEND OUTFILE" >&2
@@ -19,24 +21,6 @@ fi
 kernel="$1" mem="$2" initrd="$3" append="$4" outfile="$5"
 qemu="${QEMU:-qemu-system-i386}"
 
-status=0
-timeout 60 "$qemu" \
+qemu_dump 60 "$outfile" 'BOOTPROTO-MB1-DUMP v1' \
     -machine pc -m "$mem" -accel tcg \
-    -kernel "$kernel" -initrd "$initrd" -append "$append" \
-    -nodefaults -nographic -display none -no-reboot -nic none \
-    -serial stdio -monitor none \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    </dev/null >"$outfile" || status=$?
-
-if [ "$status" -ne 33 ]; then
-    if [ "$status" -eq 124 ]; then
-        echo "$0: QEMU timed out after 60 s (kernel hung?)" >&2
-    else
-        echo "$0: QEMU exited with status $status, expected 33 (isa-debug-exit 0x10)" >&2
-    fi
-    exit 1
-fi
-if ! grep -q 'BOOTPROTO-MB1-DUMP v1' "$outfile"; then
-    echo "$0: no dump header in $outfile" >&2
-    exit 1
-fi
+    -kernel "$kernel" -initrd "$initrd" -append "$append"

@@ -8,16 +8,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:-$here/out}"
 mkdir -p "$out"
 
-CFLAGS=(
-    -m32 -march=i686 -Os -std=c99 -Wall -Wextra -Werror
-    -ffreestanding -fno-builtin -nostdinc -fno-pic -fno-pie
-    -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
-    -fno-delete-null-pointer-checks -fno-tree-loop-distribute-patterns
-    -mno-sse -mno-mmx -mno-80387
-)
+# shellcheck source=../guest-lib/flags.sh
+source "$here/../guest-lib/flags.sh"
 
-as --32 -o "$out/entry.o" "$here/entry.s"
-gcc "${CFLAGS[@]}" -c -o "$out/dump.o" "$here/dump.c"
+as "${GUEST_ASFLAGS[@]}" -o "$out/entry.o" "$here/entry.s"
+gcc "${GUEST_CFLAGS[@]}" -c -o "$out/dump.o" "$here/dump.c"
 ld -m elf_i386 -nostdlib -T "$here/guest.ld" -o "$out/guest.elf" \
     "$out/entry.o" "$out/dump.o"
 echo "built $out/guest.elf"

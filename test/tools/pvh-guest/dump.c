@@ -26,10 +26,7 @@
  * After "end" the guest writes 0x10 to port 0xf4; QEMU exits with 0x21 (33).
  */
 
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
+#include "guest.h"    /* types, port I/O, rd8..rd64, COM1 output, exit */
 
 /* ---- struct hvm_start_info (public/arch-x86/hvm/start_info.h) ---- */
 #define SI_MAGIC           0   /* u32, 0x336ec578 */
@@ -60,147 +57,10 @@ typedef unsigned long long u64;
 #define MAX_MEMMAP       128
 #define RSDP_SIZE         36   /* ACPI 2.0+ RSDP */
 
-/* ---- ports ---- */
-#define COM1       0x3f8
-#define UART_THR   0       /* transmit holding register (DLAB=0) */
-#define UART_IER   1       /* interrupt enable (DLAB=0) */
-#define UART_DLL   0       /* divisor latch low (DLAB=1) */
-#define UART_DLM   1       /* divisor latch high (DLAB=1) */
-#define UART_FCR   2       /* FIFO control */
-#define UART_LCR   3       /* line control */
-#define UART_MCR   4       /* modem control */
-#define UART_LSR   5       /* line status */
-#define LSR_THRE   0x20    /* transmit holding register empty */
-#define LSR_TEMT   0x40    /* transmitter completely empty */
-#define DEBUG_EXIT 0xf4    /* -device isa-debug-exit,iobase=0xf4 */
-#define EXIT_VALUE 0x10    /* QEMU exits with (0x10 << 1) | 1 = 33 */
-
-static inline void outb(u16 port, u8 v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outl(u16 port, u32 v)
-{
-    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-    u8 v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-/* ---- physical memory access (paging off: identity) ---- */
-
-static u8 rd8(u32 addr)
-{
-    return *(volatile const u8 *)addr;
-}
-
-static u32 rd32(u32 addr)  /* little-endian, any alignment */
-{
-    return (u32)rd8(addr) | (u32)rd8(addr + 1) << 8 |
-           (u32)rd8(addr + 2) << 16 | (u32)rd8(addr + 3) << 24;
-}
-
-static u64 rd64(u32 addr)
-{
-    return (u64)rd32(addr) | (u64)rd32(addr + 4) << 32;
-}
-
 /* Below 4 GiB, i.e. reachable without paging. */
 static int reachable(u64 paddr)
 {
     return (paddr >> 32) == 0;
-}
-
-/* Length of a NUL-terminated string plus its NUL, at most `cap`. */
-static u32 cstr_size(u32 addr, u32 cap)
-{
-    u32 n = 0;
-    while (n < cap && rd8(addr + n) != 0)
-        n++;
-    return n < cap ? n + 1 : cap;
-}
-
-/* ---- serial output ---- */
-
-static void serial_init(void)
-{
-    outb(COM1 + UART_IER, 0x00);  /* no interrupts */
-    outb(COM1 + UART_LCR, 0x80);  /* DLAB=1 to set the divisor */
-    outb(COM1 + UART_DLL, 0x01);  /* divisor 1 = 115200 baud */
-    outb(COM1 + UART_DLM, 0x00);
-    outb(COM1 + UART_LCR, 0x03);  /* 8 data bits, no parity, 1 stop bit */
-    outb(COM1 + UART_FCR, 0x07);  /* enable and clear FIFOs */
-    outb(COM1 + UART_MCR, 0x03);  /* DTR, RTS */
-}
-
-static void put_char(char c)
-{
-    while (!(inb(COM1 + UART_LSR) & LSR_THRE))
-        ;
-    outb(COM1 + UART_THR, (u8)c);
-}
-
-static void put_str(const char *s)
-{
-    while (*s)
-        put_char(*s++);
-}
-
-static void put_hex_digit(u32 d)
-{
-    put_char("0123456789abcdef"[d & 15]);
-}
-
-/* Hex without leading zeros ("0" for zero). */
-static void put_hex(u64 v)
-{
-    int shift = 60;
-    while (shift > 0 && ((v >> shift) & 15) == 0)
-        shift -= 4;
-    for (; shift >= 0; shift -= 4)
-        put_hex_digit((u32)(v >> shift));
-}
-
-/* Small decimal numbers (module indices); 32-bit division is native. */
-static void put_dec(u32 v)
-{
-    if (v >= 10)
-        put_dec(v / 10);
-    put_char((char)('0' + v % 10));
-}
-
-/*
- * One region block: header line "region <label><index><suffix> <paddr> <len>"
- * followed by the bytes. `index` < 0 means the label has no index part.
- */
-static void put_region(const char *label, int index, const char *suffix,
-                       u32 paddr, u32 len)
-{
-    u32 i;
-
-    put_str("region ");
-    put_str(label);
-    if (index >= 0)
-        put_dec((u32)index);
-    put_str(suffix);
-    put_char(' ');
-    put_hex(paddr);
-    put_char(' ');
-    put_hex(len);
-    put_char('\n');
-
-    for (i = 0; i < len; i++) {
-        u8 b = rd8(paddr + i);
-        put_hex_digit(b >> 4);
-        put_hex_digit(b);
-        if (i % 32 == 31 || i == len - 1)
-            put_char('\n');
-    }
 }
 
 /* ---- the dump ---- */
@@ -267,8 +127,5 @@ void pvh_main(u32 ebx)
             put_region("rsdp", -1, "", (u32)rsdp, RSDP_SIZE);
     }
 
-    put_str("end\n");
-    while (!(inb(COM1 + UART_LSR) & LSR_TEMT))
-        ;
-    outl(DEBUG_EXIT, EXIT_VALUE);
+    put_end_and_exit();
 }

@@ -35,9 +35,4 @@ pvh_start:
 1:      hlt                     # in case isa-debug-exit is missing
         jmp     1b
 
-        .bss
-        .balign 16
-        .skip   16384           # 16 KiB stack
-stack_top:
-
-        .section .note.GNU-stack, "", @progbits
+        .include "stack.s"      # stack_top, from ../guest-lib
