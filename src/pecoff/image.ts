@@ -145,9 +145,6 @@ export interface PeLocations {
 function le16(b: Uint8Array, o: number): number {
   return (b[o] as number) | ((b[o + 1] as number) << 8);
 }
-function le32(b: Uint8Array, o: number): number {
-  return ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) + (b[o + 3] as number) * 0x1000000;
-}
 
 /**
  * Finds the headers of a PE image, checking magic numbers and that each
@@ -157,6 +154,14 @@ function le32(b: Uint8Array, o: number): number {
  * `TRUNCATED`. Allocates one small object.
  */
 export function locatePeHeaders(bytes: Uint8Array): PeLocations {
+  return locateInto(bytes, accessOf(bytes), { peOffset: 0, optionalHeaderOffset: 0, pe32Plus: false, optionalFixedSize: 0, sizeOfOptionalHeader: 0, sectionTableOffset: 0, numberOfSections: 0, directoryCount: 0 }, undefined);
+}
+
+/**
+ * The checks of {@link locatePeHeaders} one by one, each with its own
+ * error: called when the fast path found that one failed. Always throws.
+ */
+function locateFailure(bytes: Uint8Array): never {
   checkSpan(IMAGE_DOS_HEADER, bytes, 0, IMAGE_DOS_HEADER.size);
   if (le16(bytes, 0) !== IMAGE_DOS_SIGNATURE) fail('BAD_MAGIC', 'IMAGE_DOS_HEADER', 'e_magic', 0, 'not "MZ"');
   const peOffset = le32(bytes, 60);
@@ -170,25 +175,117 @@ export function locatePeHeaders(bytes: Uint8Array): PeLocations {
   const optionalHeaderOffset = fh + IMAGE_FILE_HEADER.size;
   if (bytes.length - optionalHeaderOffset < 2) fail('TRUNCATED', 'IMAGE_OPTIONAL_HEADER', 'Magic', optionalHeaderOffset, 'the file ends before the optional header');
   const magic = le16(bytes, optionalHeaderOffset);
-  let optionalFixedSize: number;
-  if (magic === IMAGE_NT_OPTIONAL_HDR64_MAGIC) optionalFixedSize = IMAGE_OPTIONAL_HEADER64.size;
-  else if (magic === IMAGE_NT_OPTIONAL_HDR32_MAGIC) optionalFixedSize = IMAGE_OPTIONAL_HEADER32.size;
-  else fail('UNSUPPORTED_VERSION', 'IMAGE_OPTIONAL_HEADER', 'Magic', optionalHeaderOffset, `optional header magic 0x${magic.toString(16)} is neither PE32 (0x10b) nor PE32+ (0x20b)`);
-  const pe32Plus = magic === IMAGE_NT_OPTIONAL_HDR64_MAGIC;
-  const layout = pe32Plus ? IMAGE_OPTIONAL_HEADER64 : IMAGE_OPTIONAL_HEADER32;
-  if (sizeOfOptionalHeader < optionalFixedSize) {
-    fail('BAD_VALUE', 'IMAGE_FILE_HEADER', 'SizeOfOptionalHeader', fh + 16, `${sizeOfOptionalHeader} is smaller than the ${optionalFixedSize} bytes of ${layout.name}`);
+  if (magic !== IMAGE_NT_OPTIONAL_HDR64_MAGIC && magic !== IMAGE_NT_OPTIONAL_HDR32_MAGIC) {
+    fail('UNSUPPORTED_VERSION', 'IMAGE_OPTIONAL_HEADER', 'Magic', optionalHeaderOffset, `optional header magic 0x${magic.toString(16)} is neither PE32 (0x10b) nor PE32+ (0x20b)`);
   }
-  checkSpan(layout, bytes, optionalHeaderOffset, optionalFixedSize);
-  const numberOfRvaAndSizes = le32(bytes, optionalHeaderOffset + optionalFixedSize - 4);
-  const room = Math.floor((sizeOfOptionalHeader - optionalFixedSize) / IMAGE_DATA_DIRECTORY.size);
+  const layout = magic === IMAGE_NT_OPTIONAL_HDR64_MAGIC ? IMAGE_OPTIONAL_HEADER64 : IMAGE_OPTIONAL_HEADER32;
+  if (sizeOfOptionalHeader < layout.size) {
+    fail('BAD_VALUE', 'IMAGE_FILE_HEADER', 'SizeOfOptionalHeader', fh + 16, `${sizeOfOptionalHeader} is smaller than the ${layout.size} bytes of ${layout.name}`);
+  }
+  checkSpan(layout, bytes, optionalHeaderOffset, layout.size);
+  const numberOfRvaAndSizes = le32(bytes, optionalHeaderOffset + layout.size - 4);
+  const room = Math.floor((sizeOfOptionalHeader - layout.size) / IMAGE_DATA_DIRECTORY.size);
   const directoryCount = Math.min(numberOfRvaAndSizes, room, IMAGE_NUMBEROF_DIRECTORY_ENTRIES);
-  checkSpan(IMAGE_DATA_DIRECTORY, bytes, optionalHeaderOffset + optionalFixedSize, directoryCount * IMAGE_DATA_DIRECTORY.size);
+  checkSpan(IMAGE_DATA_DIRECTORY, bytes, optionalHeaderOffset + layout.size, directoryCount * IMAGE_DATA_DIRECTORY.size);
   const sectionTableOffset = optionalHeaderOffset + sizeOfOptionalHeader;
-  if (sectionTableOffset > bytes.length || bytes.length - sectionTableOffset < numberOfSections * IMAGE_SECTION_HEADER.size) {
-    fail('TRUNCATED', 'IMAGE_SECTION_HEADER', undefined, sectionTableOffset, `${numberOfSections} section headers need ${numberOfSections * IMAGE_SECTION_HEADER.size} bytes at ${sectionTableOffset}, the file has ${bytes.length}`);
+  fail('TRUNCATED', 'IMAGE_SECTION_HEADER', undefined, sectionTableOffset, `${numberOfSections} section headers need ${numberOfSections * IMAGE_SECTION_HEADER.size} bytes at ${sectionTableOffset}, the file has ${bytes.length}`);
+}
+
+function le32(b: Uint8Array, o: number): number {
+  return ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) + (b[o + 3] as number) * 0x1000000;
+}
+
+/** {@link locatePeHeaders} into `out` (written only when every check passed). */
+function locateInto(bytes: Uint8Array, access: ArrayAccess, out: PeLocations, parts: PeViewParts | undefined): PeLocations {
+  // The hot path of PeHeaderView.point, kept small (few branches, one
+  // error call) so that the optimising compiler inlines it there: reads
+  // through the buffer's DataView, sizes and magic numbers as literals
+  // (module constants are loads it does not fold). Each read is preceded by
+  // the check that keeps it inside `bytes`; any failed check goes to
+  // locateFailure, which finds the failing check again and throws its error.
+  const n = bytes.length;
+  const dv = access.dv;
+  const base = access.base;
+  if (n < 64 || dv.getUint16(base, true) !== 0x5a4d) return locateFailure(bytes);
+  const peOffset = dv.getUint32(base + 60, true);
+  if (peOffset > n - 24 || dv.getUint32(base + peOffset, true) !== 0x4550) return locateFailure(bytes);
+  const fh = peOffset + 4;
+  const numberOfSections = dv.getUint16(base + fh + 2, true);
+  const sizeOfOptionalHeader = dv.getUint16(base + fh + 16, true);
+  const optionalHeaderOffset = fh + 20;
+  if (n - optionalHeaderOffset < 2) return locateFailure(bytes);
+  const magic = dv.getUint16(base + optionalHeaderOffset, true);
+  const pe32Plus = magic === 0x20b; // IMAGE_NT_OPTIONAL_HDR64_MAGIC; 0x10b is PE32
+  const optionalFixedSize = pe32Plus ? 112 : 96;
+  if ((!pe32Plus && magic !== 0x10b) || sizeOfOptionalHeader < optionalFixedSize || n - optionalHeaderOffset < optionalFixedSize) return locateFailure(bytes);
+  const dirs = optionalHeaderOffset + optionalFixedSize;
+  const numberOfRvaAndSizes = dv.getUint32(base + dirs - 4, true);
+  // NumberOfRvaAndSizes, bounded by the room SizeOfOptionalHeader leaves and by 16.
+  const room = ((sizeOfOptionalHeader - optionalFixedSize) / 8) | 0;
+  let directoryCount = room < 16 ? room : 16;
+  if (numberOfRvaAndSizes < directoryCount) directoryCount = numberOfRvaAndSizes | 0; // a small integer: keeps the count a Smi
+  const sectionTableOffset = optionalHeaderOffset + sizeOfOptionalHeader;
+  if (n - dirs < directoryCount * 8 || sectionTableOffset > n || n - sectionTableOffset < numberOfSections * 40) return locateFailure(bytes);
+  out.peOffset = peOffset;
+  out.optionalHeaderOffset = optionalHeaderOffset;
+  out.pe32Plus = pe32Plus;
+  out.optionalFixedSize = optionalFixedSize;
+  out.sizeOfOptionalHeader = sizeOfOptionalHeader;
+  out.sectionTableOffset = sectionTableOffset;
+  out.numberOfSections = numberOfSections;
+  out.directoryCount = directoryCount;
+  if (parts === undefined) return out;
+  // PeHeaderView.point: every view moved here, in this one function, which
+  // is too big to be inlined into its callers; they keep their inlining
+  // budget for the field getters. Each view is moved by stores written out
+  // rather than through one shared helper: a store site that sees the four
+  // view classes goes megamorphic and costs more than the rest of the parse.
+  parts.current = bytes;
+  parts.access = access;
+  const dos = parts.dos;
+  dos.buffer = bytes;
+  dos.dv = dv;
+  dos.pos = base;
+  dos.byteOffset = 0;
+  const file = parts.file;
+  file.buffer = bytes;
+  file.dv = dv;
+  file.pos = base + fh;
+  file.byteOffset = fh;
+  if (pe32Plus) {
+    const opt = parts.opt64;
+    opt.buffer = bytes;
+    opt.dv = dv;
+    opt.pos = base + optionalHeaderOffset;
+    opt.byteOffset = optionalHeaderOffset;
+    parts.optionalHeader64 = opt;
+    parts.optionalHeader32 = undefined;
+  } else {
+    const opt = parts.opt32;
+    opt.buffer = bytes;
+    opt.dv = dv;
+    opt.pos = base + optionalHeaderOffset;
+    opt.byteOffset = optionalHeaderOffset;
+    parts.optionalHeader32 = opt;
+    parts.optionalHeader64 = undefined;
   }
-  return { peOffset, optionalHeaderOffset, pe32Plus, optionalFixedSize, sizeOfOptionalHeader, sectionTableOffset, numberOfSections, directoryCount };
+  parts.dirs.place(bytes, access, dirs, directoryCount);
+  parts.secs.place(bytes, access, sectionTableOffset, numberOfSections);
+  return out;
+}
+
+/** The members of a {@link PeHeaderView} that pointing it sets (its private state, seen by locateInto). */
+interface PeViewParts {
+  current: Uint8Array;
+  access: ArrayAccess;
+  dos: MovableState;
+  file: MovableState;
+  opt32: MovableState;
+  opt64: MovableState;
+  optionalHeader32: MovableState | undefined;
+  optionalHeader64: MovableState | undefined;
+  dirs: MovableTable<typeof IMAGE_DATA_DIRECTORY.fields>;
+  secs: MovableTable<typeof IMAGE_SECTION_HEADER.fields>;
 }
 
 /**
@@ -394,6 +491,283 @@ export interface PeHeaderViews {
   readonly sections: TableView<typeof IMAGE_SECTION_HEADER.fields>;
 }
 
+// ---------------------------------------------------------------------------
+// Re-pointable views. Core's views are bound to one array for life; a header
+// view that a caller keeps and points at image after image needs views it can
+// move to other bytes. They are made here from the same layout tables, with
+// the same getters (64-bit fields as an exact number, xBig, xLo, xHi), and
+// one more internal step: place() moves a view to another array.
+
+/** What a re-pointable view holds: the array, where the structure starts in it, and the DataView it reads through. */
+interface MovableState {
+  buffer: Uint8Array;
+  byteOffset: number;
+  /** A DataView over all of `buffer.buffer`. */
+  dv: DataView;
+  /** `buffer.byteOffset + byteOffset`: where the structure starts within `dv`. */
+  pos: number;
+}
+
+/** The DataView over an array's whole buffer, and where the array starts in it. */
+interface ArrayAccess {
+  readonly dv: DataView;
+  readonly base: number;
+}
+
+const EMPTY = new Uint8Array(0);
+const EMPTY_ACCESS: ArrayAccess = { dv: new DataView(EMPTY.buffer), base: 0 };
+const dataViews = new WeakMap<ArrayBufferLike, DataView>();
+const arrayAccess = new WeakMap<Uint8Array, ArrayAccess>();
+
+/**
+ * The DataView of `bytes.buffer` (one per buffer) and `bytes.byteOffset`,
+ * remembered per array: pointing a view at an array seen before allocates
+ * nothing, and the typed array's own `buffer`/`byteOffset` getters are
+ * slower than the look-up.
+ */
+function accessOf(bytes: Uint8Array): ArrayAccess {
+  let a = arrayAccess.get(bytes);
+  if (a === undefined) {
+    const ab = bytes.buffer;
+    let dv = dataViews.get(ab);
+    if (dv === undefined) {
+      dv = new DataView(ab);
+      dataViews.set(ab, dv);
+    }
+    a = { dv, base: bytes.byteOffset };
+    arrayAccess.set(bytes, a);
+  }
+  return a;
+}
+
+type MovableCtor = new () => MovableState;
+const movableClasses = new WeakMap<Layout, MovableCtor>();
+
+/** A view class of `layout` whose instances start on no bytes and are moved by {@link place}. */
+function movableClass(layout: Layout): MovableCtor {
+  const known = movableClasses.get(layout);
+  if (known !== undefined) return known;
+  const size = layout.size;
+  const le = layout.littleEndian;
+  class MovableView implements MovableState {
+    readonly layout: Layout = layout;
+    buffer: Uint8Array = EMPTY;
+    byteOffset = 0;
+    dv: DataView = EMPTY_ACCESS.dv;
+    pos = 0;
+    at(offset: number): this {
+      if (!(offset >= 0 && offset + size <= this.buffer.length && Number.isInteger(offset))) checkSpan(layout, this.buffer, offset, size);
+      this.pos = this.pos - this.byteOffset + offset;
+      this.byteOffset = offset;
+      return this;
+    }
+    decode(): Record<string, unknown> {
+      return plainOf(layout, this as unknown as Record<string, unknown>);
+    }
+  }
+  const proto = MovableView.prototype as unknown as object;
+  const define = (name: string, get: (this: MovableState) => unknown): void => {
+    Object.defineProperty(proto, name, { get, enumerable: true, configurable: false });
+  };
+  for (const key of layout.order) {
+    const f = layout.fields[key] as Field;
+    const o = f.offset;
+    switch (f.kind) {
+      case 'u8':
+        define(key, function () {
+          return this.dv.getUint8(this.pos + o);
+        });
+        break;
+      // The byte order as a literal in the hot getters: less for the
+      // optimising compiler to inline than a captured flag.
+      case 'u16':
+        define(
+          key,
+          le
+            ? function () {
+                return this.dv.getUint16(this.pos + o, true);
+              }
+            : function () {
+                return this.dv.getUint16(this.pos + o, false);
+              },
+        );
+        break;
+      case 'u32':
+        define(
+          key,
+          le
+            ? function () {
+                return this.dv.getUint32(this.pos + o, true);
+              }
+            : function () {
+                return this.dv.getUint32(this.pos + o, false);
+              },
+        );
+        break;
+      case 'u64': {
+        const loAt = le ? o : o + 4;
+        const hiAt = le ? o + 4 : o;
+        define(key, function () {
+          const hi = this.dv.getUint32(this.pos + hiAt, le);
+          if (hi > 0x1fffff) {
+            throw new BootprotoError({ code: 'LIMIT', format: layout.format, structure: layout.name, field: f.spec ?? key, offset: this.byteOffset + o, reason: 'value exceeds 2^53 - 1; read it with the Big accessor' });
+          }
+          return hi * 0x100000000 + this.dv.getUint32(this.pos + loAt, le);
+        });
+        define(`${key}Big`, function () {
+          return this.dv.getBigUint64(this.pos + o, le);
+        });
+        define(`${key}Lo`, function () {
+          return this.dv.getUint32(this.pos + loAt, le);
+        });
+        define(`${key}Hi`, function () {
+          return this.dv.getUint32(this.pos + hiAt, le);
+        });
+        break;
+      }
+      case 'bytes': {
+        const n = f.length;
+        define(key, function () {
+          return this.buffer.subarray(this.byteOffset + o, this.byteOffset + o + n);
+        });
+        break;
+      }
+    }
+  }
+  movableClasses.set(layout, MovableView);
+  return MovableView;
+}
+
+/** The decoded object of a view: its getters read into a plain object (bigint for 64-bit fields, bytes copied). */
+function plainOf(layout: Layout, v: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of layout.order) {
+    const kind = (layout.fields[key] as Field).kind;
+    out[key] = kind === 'u64' ? v[`${key}Big`] : kind === 'bytes' ? (v[key] as Uint8Array).slice() : v[key];
+  }
+  return out;
+}
+
+/** Moves a view to `offset` of `bytes` (the caller has checked that the structure fits). */
+function place(v: MovableState, bytes: Uint8Array, access: ArrayAccess, offset: number): void {
+  v.buffer = bytes;
+  v.dv = access.dv;
+  v.pos = access.base + offset;
+  v.byteOffset = offset;
+}
+
+function outOfTable(layout: Layout, offset: number, index: number, count: number): BootprotoError {
+  return new BootprotoError({ code: 'OUT_OF_BOUNDS', format: layout.format, structure: layout.name, offset, reason: `entry ${index} of a table of ${count}` });
+}
+
+/** A table view whose one row view is moved along the table, and which is itself moved to other bytes by {@link MovableTable.place}. */
+class MovableTable<F extends Fields> implements TableView<F> {
+  count = 0;
+  readonly stride: number;
+  private readonly layout: Layout<F>;
+  private readonly row: MovableState;
+  private offset = 0;
+  private start = 0;
+  constructor(layout: Layout<F>) {
+    this.layout = layout;
+    this.stride = layout.size;
+    this.row = new (movableClass(layout))();
+  }
+  /** Points the table at `count` rows from `offset` of `bytes` (checked to fit by the caller). */
+  place(bytes: Uint8Array, access: ArrayAccess, offset: number, count: number): void {
+    place(this.row, bytes, access, offset);
+    this.offset = offset;
+    this.start = access.base + offset;
+    this.count = count;
+  }
+  get(index: number): View<F> {
+    if (!(index >= 0 && index < this.count && Number.isInteger(index))) throw outOfTable(this.layout, this.offset, index, this.count);
+    const at = index * this.stride;
+    const row = this.row;
+    row.byteOffset = this.offset + at;
+    row.pos = this.start + at;
+    return row as unknown as View<F>;
+  }
+  decodeAll(): Decoded<F>[] {
+    const out: Decoded<F>[] = [];
+    for (let i = 0; i < this.count; i++) out.push(plainOf(this.layout, this.get(i) as unknown as Record<string, unknown>) as Decoded<F>);
+    return out;
+  }
+}
+
+/**
+ * Re-pointable views of a PE image's headers: make one for an image, then
+ * point it at image after image with {@link PeHeaderView.point} (or pass
+ * it to {@link viewPeHeaders}). Pointing checks the headers as
+ * {@link locatePeHeaders} does and moves every header view and both tables
+ * to the new image; pointing at an array seen before allocates nothing, and
+ * neither do reads of the headers and the section table.
+ *
+ * Reads happen at access time, on the caller's bytes: a view of an image
+ * that changed under it reads the new bytes (the checks were those of the
+ * last point).
+ *
+ * @example
+ * ```ts
+ * const pe = new PeHeaderView(images[0]);
+ * for (const bytes of images) {
+ *   pe.point(bytes);
+ *   const t = pe.sections;
+ *   for (let i = 0; i < t.count; i++) total += t.get(i).sizeOfRawData;
+ * }
+ * ```
+ */
+export class PeHeaderView implements PeHeaderViews {
+  /** Where the headers are in the current image (one object, overwritten by each point). */
+  readonly locations: PeLocations = { peOffset: 0, optionalHeaderOffset: 0, pe32Plus: false, optionalFixedSize: 0, sizeOfOptionalHeader: 0, sectionTableOffset: 0, numberOfSections: 0, directoryCount: 0 };
+  /** The MS-DOS header. */
+  readonly dosHeader: View<typeof IMAGE_DOS_HEADER.fields>;
+  /** The COFF file header. */
+  readonly fileHeader: View<typeof IMAGE_FILE_HEADER.fields>;
+  /** The PE32 optional header, when the image is PE32. */
+  optionalHeader32: View<typeof IMAGE_OPTIONAL_HEADER32.fields> | undefined;
+  /** The PE32+ optional header, when the image is PE32+. */
+  optionalHeader64: View<typeof IMAGE_OPTIONAL_HEADER64.fields> | undefined;
+  /** The data directories read (see {@link PeImage.dataDirectories}). */
+  readonly dataDirectories: TableView<typeof IMAGE_DATA_DIRECTORY.fields>;
+  /** The section table. */
+  readonly sections: TableView<typeof IMAGE_SECTION_HEADER.fields>;
+  private current: Uint8Array = EMPTY;
+  private readonly dos = new (movableClass(IMAGE_DOS_HEADER))();
+  private readonly file = new (movableClass(IMAGE_FILE_HEADER))();
+  private readonly opt32 = new (movableClass(IMAGE_OPTIONAL_HEADER32))();
+  private readonly opt64 = new (movableClass(IMAGE_OPTIONAL_HEADER64))();
+  private readonly dirs = new MovableTable(IMAGE_DATA_DIRECTORY);
+  private readonly secs = new MovableTable(IMAGE_SECTION_HEADER);
+
+  /** Views of the image in `bytes` (the checks of {@link locatePeHeaders}; it throws the same errors). */
+  constructor(bytes: Uint8Array) {
+    this.dosHeader = this.dos as unknown as View<typeof IMAGE_DOS_HEADER.fields>;
+    this.fileHeader = this.file as unknown as View<typeof IMAGE_FILE_HEADER.fields>;
+    this.dataDirectories = this.dirs;
+    this.sections = this.secs;
+    this.optionalHeader32 = undefined;
+    this.optionalHeader64 = undefined;
+    this.point(bytes);
+  }
+
+  /** The image the views read. */
+  get bytes(): Uint8Array {
+    return this.current;
+  }
+
+  /**
+   * Points the views at the image in `bytes`: the checks of
+   * {@link locatePeHeaders} (it throws the same errors, and then leaves
+   * the views on the previous image). Returns this view.
+   */
+  point(bytes: Uint8Array): this {
+    locateInto(bytes, bytes === this.current ? this.access : accessOf(bytes), this.locations, this as unknown as PeViewParts);
+    return this;
+  }
+  private access: ArrayAccess = EMPTY_ACCESS;
+}
+
 class LazyPeHeaderViews implements PeHeaderViews {
   readonly locations: PeLocations;
   private readonly bytes: Uint8Array;
@@ -435,8 +809,15 @@ class LazyPeHeaderViews implements PeHeaderViews {
  * Each view is made on first use and kept, so a caller that reads only the
  * section table pays for that view alone.
  */
-export function viewPeHeaders(bytes: Uint8Array): PeHeaderViews {
-  return new LazyPeHeaderViews(bytes, locatePeHeaders(bytes));
+export function viewPeHeaders(bytes: Uint8Array): PeHeaderViews;
+/**
+ * Points `reuse` (a {@link PeHeaderView} kept from an earlier call) at the
+ * image in `bytes` and returns it: the reuse path, which allocates nothing
+ * (see {@link PeHeaderView}).
+ */
+export function viewPeHeaders(bytes: Uint8Array, reuse: PeHeaderView): PeHeaderView;
+export function viewPeHeaders(bytes: Uint8Array, reuse?: PeHeaderView): PeHeaderViews {
+  return reuse === undefined ? new LazyPeHeaderViews(bytes, locatePeHeaders(bytes)) : reuse.point(bytes);
 }
 
 /** True when `bytes` start with "MZ" and `e_lfanew` leads to "PE\0\0" (a PE image, or a bzImage with an EFI stub). */
