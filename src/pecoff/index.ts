@@ -33,5 +33,7 @@ export * from './sha256.js';
 export * from './directories.js';
 export * from './efi.js';
 export * from './validate.js';
-export * from './write.js';
+export { encodePeHeaders, updatePeChecksum, addSections, MAX_LONG_NAME_OFFSET, type NewSection, type AddSectionOptions } from './write.js';
+export * from './replace.js';
+export * from './uki.js';
 export * from './summary.js';

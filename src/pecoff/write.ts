@@ -1,16 +1,16 @@
 /**
- * Writing PE images: the headers re-encoded from a decoded image, a section
- * added or replaced the way `objcopy --add-section … --change-section-vma …`
- * does it (file and section alignment, `SizeOfImage`, room in
- * `SizeOfHeaders`, checksum), and a unified kernel image assembled from a
- * stub, a kernel, an initrd, a command line and an os-release.
+ * Writing PE images: the headers re-encoded from a decoded image, and
+ * sections added the way `objcopy --add-section … --change-section-vma …`
+ * adds them (file and section alignment, `SizeOfImage`, room in
+ * `SizeOfHeaders`, names longer than 8 bytes through the COFF string table,
+ * checksum). Replacing a section is in `replace.ts`, building a unified
+ * kernel image in `uki.ts`.
  *
  * @module
  */
-import { BootprotoError, encodeLayout, type ErrorCode } from '../core/index.js';
+import { encodeLayout } from '../core/index.js';
 import { computePeChecksum } from './checksum.js';
 import {
-  IMAGE_DIRECTORY_ENTRY_DEBUG,
   IMAGE_DIRECTORY_ENTRY_SECURITY,
   IMAGE_SCN_CNT_CODE,
   IMAGE_SCN_CNT_INITIALIZED_DATA,
@@ -19,7 +19,6 @@ import {
 } from './constants.js';
 import {
   IMAGE_DATA_DIRECTORY,
-  IMAGE_DEBUG_DIRECTORY,
   IMAGE_DOS_HEADER,
   IMAGE_FILE_HEADER,
   IMAGE_OPTIONAL_HEADER32,
@@ -29,14 +28,9 @@ import {
   type ImageOptionalHeader64,
   type ImageSectionHeader,
 } from './headers.js';
-import { decodePeImage, findSection, rvaToOffset, type PeImage } from './image.js';
-import { UKI_SECTIONS, formatSbat, utf8Bytes, type SbatRecord } from './efi.js';
-
-function fail(code: ErrorCode, structure: string, field: string | undefined, offset: number, reason: string): never {
-  throw new BootprotoError(field === undefined ? { code, format: 'pecoff', structure, offset, reason } : { code, format: 'pecoff', structure, field, offset, reason });
-}
-
-const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
+import { decodePeImage, type PeImage } from './image.js';
+import { utf8Bytes } from './efi.js';
+import { alignUp, checkWritable, fail, forEachSymbol, moveDebugOffsets, symbolTableSpan } from './writer-util.js';
 
 function sectionHeaderOf(s: ImageSectionHeader): ImageSectionHeader {
   return {
@@ -81,7 +75,11 @@ export function updatePeChecksum(bytes: Uint8Array): number {
 
 /** A section to add. */
 export interface NewSection {
-  /** Its name: at most 8 bytes of UTF-8 (long names would need a COFF string table). */
+  /**
+   * Its name, as UTF-8. Up to 8 bytes it goes into the section header; a
+   * longer one goes into the COFF string table and the header holds `/N`
+   * (N its decimal offset there), as GNU ld and objcopy write long names.
+   */
   name: string;
   /** Its contents. */
   data: Uint8Array;
@@ -97,32 +95,34 @@ export interface AddSectionOptions {
   updateChecksum?: boolean;
 }
 
-function nameBytes(name: string): Uint8Array {
-  const b = utf8Bytes(name);
-  if (b.length === 0 || b.length > 8) fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'Name', 0, `section name "${name}" must be 1 to 8 bytes`);
+/** The largest string-table offset a `/N` name can hold (7 decimal digits in 8 bytes). */
+export const MAX_LONG_NAME_OFFSET = 9_999_999;
+
+/**
+ * A section to add, as the writers pass it between themselves: the 8-byte
+ * name field may be given as is.
+ * @internal
+ */
+export interface NewSectionInternal extends NewSection {
+  /** The 8-byte `Name` field to write instead of one made from `name` (a section moved keeps its `/N`). */
+  nameField?: Uint8Array;
+}
+
+function shortName(b: Uint8Array): Uint8Array {
   const out = new Uint8Array(8);
   out.set(b);
   return out;
 }
 
-/**
- * Refuses an image a writer cannot lay out within bounds: a `FileAlignment`
- * that is not a power of two up to 64 KiB (the writers pad by it), or headers
- * or section raw data that run past the end of the file (the writers copy them).
- */
-function checkWritable(im: PeImage, bytes: Uint8Array): void {
-  const fa = im.optionalHeader.fileAlignment;
-  if (fa !== 0 && (fa > 0x10000 || (fa & (fa - 1)) !== 0)) {
-    fail('BAD_VALUE', im.optionalHeader.magic === 0x20b ? 'IMAGE_OPTIONAL_HEADER64' : 'IMAGE_OPTIONAL_HEADER32', 'FileAlignment', im.peOffset + 24 + 36, `FileAlignment 0x${fa.toString(16)} is not a power of two up to 0x10000`);
-  }
-  if (im.optionalHeader.sizeOfHeaders > bytes.length) {
-    fail('TRUNCATED', 'IMAGE_OPTIONAL_HEADER', 'SizeOfHeaders', im.peOffset + 24 + 60, `SizeOfHeaders 0x${im.optionalHeader.sizeOfHeaders.toString(16)} runs past the file's ${bytes.length} bytes`);
-  }
-  for (const s of im.sections) {
-    if (s.sizeOfRawData > 0 && s.pointerToRawData + s.sizeOfRawData > bytes.length) {
-      fail('TRUNCATED', 'IMAGE_SECTION_HEADER', 'SizeOfRawData', s.headerOffset + 16, `section ${s.index}'s raw data (0x${s.pointerToRawData.toString(16)} + 0x${s.sizeOfRawData.toString(16)}) runs past the file's ${bytes.length} bytes`);
-    }
-  }
+/** Reads a little-endian u32 from bytes known to hold it. */
+function le32(b: Uint8Array, o: number): number {
+  return ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) + (b[o + 3] as number) * 0x1000000;
+}
+function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = (v >>> 24) & 0xff;
 }
 
 /**
@@ -138,24 +138,40 @@ function checkWritable(im: PeImage, bytes: Uint8Array): void {
  * `SizeOfCode`) and the checksum follow. Any certificate table is dropped
  * (a new section breaks the signature anyway): sign the result again.
  *
- * Throws `BAD_VALUE` (a name longer than 8 bytes, an RVA that overlaps
- * another section or is not aligned) or `LIMIT` (no room for the section
- * headers below the first section's RVA).
+ * A name longer than 8 bytes goes into the COFF string table, as objcopy
+ * `--long-section-names enable` writes it: after the long names of the
+ * sections already there (the symbols' names behind them move, and the
+ * symbols' offsets with them); an image without a symbol table gets a
+ * string table at the end of the file, `PointerToSymbolTable` pointing at
+ * it and `NumberOfSymbols` 0.
+ *
+ * Throws `BAD_VALUE` (an empty name or one with a NUL, an RVA that overlaps
+ * another section or is not aligned, a symbol table this writer cannot
+ * extend) or `LIMIT` (no room for the section headers below the first
+ * section's RVA, a string table past the reach of `/N`).
  */
 export function addSections(bytes: Uint8Array, sections: readonly NewSection[], options: AddSectionOptions = {}): Uint8Array {
+  return addSectionsInternal(bytes, sections, options);
+}
+
+/**
+ * {@link addSections}, with the 8-byte name field optionally given.
+ * @internal
+ */
+export function addSectionsInternal(bytes: Uint8Array, sections: readonly NewSectionInternal[], options: AddSectionOptions = {}): Uint8Array {
   const im = decodePeImage(bytes);
   checkWritable(im, bytes);
   const oh = im.optionalHeader;
   const fa = oh.fileAlignment || 512;
   const sa = oh.sectionAlignment || 4096;
   const cert = im.dataDirectories[IMAGE_DIRECTORY_ENTRY_SECURITY];
-  const certStart = cert !== undefined && cert.size > 0 ? cert.virtualAddress : bytes.length;
+  const certStart = cert !== undefined && cert.size > 0 && cert.virtualAddress <= bytes.length ? cert.virtualAddress : bytes.length;
   // What the file holds: headers, section raw data, then "trailing" bytes
   // (COFF symbol and string tables, anything else) up to the certificate table.
   let rawEnd = oh.sizeOfHeaders;
   for (const s of im.sections) if (s.sizeOfRawData > 0) rawEnd = Math.max(rawEnd, s.pointerToRawData + s.sizeOfRawData);
   rawEnd = Math.min(rawEnd, bytes.length);
-  const trailing = bytes.subarray(rawEnd, Math.max(rawEnd, Math.min(certStart, bytes.length)));
+  let trailing = bytes.subarray(rawEnd, Math.max(rawEnd, Math.min(certStart, bytes.length)));
   // Room for the new headers.
   const tableEnd = im.sectionTableOffset + (im.sections.length + sections.length) * IMAGE_SECTION_HEADER.size;
   const firstRva = im.sections.reduce((m, s) => Math.min(m, s.virtualAddress), Number.MAX_SAFE_INTEGER);
@@ -173,18 +189,22 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
   for (const s of im.sections) vaEnd = Math.max(vaEnd, s.virtualAddress + Math.max(s.virtualSize, s.sizeOfRawData));
   vaEnd = Math.max(vaEnd, oh.sizeOfImage);
   let fileEnd = alignUp(rawEnd + shift, fa);
-  const placed: { h: ImageSectionHeader; data: Uint8Array }[] = [];
+  const placed: { h: ImageSectionHeader; data: Uint8Array; long: Uint8Array | undefined }[] = [];
   const taken = im.sections.map((s) => ({ start: s.virtualAddress, end: s.virtualAddress + Math.max(s.virtualSize, s.sizeOfRawData) }));
   for (const n of sections) {
+    const nb = utf8Bytes(n.name);
+    if (n.nameField === undefined && (nb.length === 0 || nb.includes(0))) fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'Name', 0, `section name "${n.name}" must be at least 1 byte and hold no NUL`);
     const va = n.virtualAddress ?? alignUp(vaEnd, sa);
     const size = n.data.length;
     const vend = va + Math.max(size, 1);
+    if (!Number.isSafeInteger(va) || va < 0 || vend > 0xffffffff) fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'VirtualAddress', 0, `section ${n.name} at RVA ${va} does not fit 32 bits`);
     if (taken.some((t) => va < t.end && vend > t.start)) fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'VirtualAddress', 0, `section ${n.name} at RVA 0x${va.toString(16)} overlaps another section`);
     if (va < sizeOfHeaders) fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'VirtualAddress', 0, `section ${n.name} at RVA 0x${va.toString(16)} lies inside the headers`);
     taken.push({ start: va, end: vend });
+    const long = n.nameField === undefined && nb.length > 8 ? nb : undefined;
     placed.push({
       h: {
-        name: nameBytes(n.name),
+        name: n.nameField !== undefined ? shortName(n.nameField.subarray(0, 8)) : long === undefined ? shortName(nb) : new Uint8Array(8),
         virtualSize: size,
         virtualAddress: va,
         sizeOfRawData: alignUp(size, fa),
@@ -196,6 +216,7 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
         characteristics: n.characteristics ?? (IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ) >>> 0,
       },
       data: n.data,
+      long,
     });
     vaEnd = Math.max(vaEnd, vend);
   }
@@ -207,6 +228,10 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
     fileEnd += p.h.sizeOfRawData;
   }
   const trailingAt = fileEnd;
+  const fh = { ...im.fileHeader, numberOfSections: im.sections.length + placed.length };
+  if (fh.pointerToSymbolTable !== 0 && fh.pointerToSymbolTable >= rawEnd) fh.pointerToSymbolTable = fh.pointerToSymbolTable - rawEnd + trailingAt;
+  // Long names: into the COFF string table, after the long names of the sections already there.
+  if (placed.some((p) => p.long !== undefined)) trailing = withLongNames(im, rawEnd, trailing, trailingAt, placed, fh);
   const total = trailingAt + trailing.length;
   const out = new Uint8Array(total);
   // Headers (up to the old first raw data), then the old raw data moved by `shift`.
@@ -221,8 +246,6 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
     const headerOffset = im.sectionTableOffset + (im.sections.length + i) * IMAGE_SECTION_HEADER.size;
     next.sections.push({ ...p.h, index: im.sections.length + i, headerOffset, rawName: '', resolvedName: '', longNameOffset: undefined, data: out.subarray(0, 0) });
   });
-  const fh = { ...im.fileHeader, numberOfSections: next.sections.length };
-  if (fh.pointerToSymbolTable !== 0 && fh.pointerToSymbolTable >= rawEnd) fh.pointerToSymbolTable = fh.pointerToSymbolTable - rawEnd + trailingAt;
   next.fileHeader = fh;
   const nh = { ...oh } as ImageOptionalHeader32 | ImageOptionalHeader64;
   nh.sizeOfHeaders = sizeOfHeaders;
@@ -247,111 +270,79 @@ export function addSections(bytes: Uint8Array, sections: readonly NewSection[], 
   out.fill(0, im.sectionTableOffset + im.sections.length * IMAGE_SECTION_HEADER.size, Math.min(sizeOfHeaders, im.sectionTableOffset + next.sections.length * IMAGE_SECTION_HEADER.size));
   encodePeHeaders(next, out);
   // Debug directory entries hold file offsets (PointerToRawData): move them with the data.
-  const movedOffset = (o: number): number => (o >= rawEnd ? o - rawEnd + trailingAt : o >= firstRaw ? o + shift : o);
-  if (shift > 0 || trailingAt !== rawEnd) {
-    const debugDir = im.dataDirectories[IMAGE_DIRECTORY_ENTRY_DEBUG];
-    if (debugDir !== undefined && debugDir.size > 0) {
-      const at = rvaToOffset(im, debugDir.virtualAddress);
-      // Only a directory inside section data: one that claims to lie in the headers would patch them.
-      if (at !== undefined && at >= oh.sizeOfHeaders && at + debugDir.size <= bytes.length) {
-        const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-        for (let e = 0; e + IMAGE_DEBUG_DIRECTORY.size <= debugDir.size; e += IMAGE_DEBUG_DIRECTORY.size) {
-          const field = movedOffset(at + e) + 24;
-          if (field + 4 > out.length) break;
-          const p = dv.getUint32(field, true);
-          if (p !== 0) dv.setUint32(field, movedOffset(p), true);
-        }
-      }
-    }
-  }
+  if (shift > 0 || trailingAt !== rawEnd) moveDebugOffsets(im, out, (o) => (o >= rawEnd ? o - rawEnd + trailingAt : o >= firstRaw ? o + shift : o));
   if (options.updateChecksum !== false) new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(im.checksumOffset, computePeChecksum(out, im.checksumOffset), true);
   return out;
 }
 
 /**
- * Replaces the contents of the section named `name` in place and returns the
- * new image: the new data must fit the section's current file space
- * (`SizeOfRawData`) and its memory span (up to the next section's RVA).
- * `VirtualSize` becomes the new length, the rest of the raw data is zeroed,
- * and the checksum is updated. Throws `NOT_FOUND` or `LIMIT`. To grow a
- * section past its room, build the image again with {@link addSections}.
+ * Puts the long names of `placed` into the COFF string table and returns
+ * the new trailing bytes (symbol table, string table, the rest), setting
+ * each header's `/N` and, for an image without a symbol table,
+ * `PointerToSymbolTable` in `fh`.
  */
-export function replaceSection(bytes: Uint8Array, name: string, data: Uint8Array, options: AddSectionOptions = {}): Uint8Array {
-  const im = decodePeImage(bytes);
-  checkWritable(im, bytes);
-  const s = findSection(im, name);
-  if (s === undefined) fail('NOT_FOUND', 'IMAGE_SECTION_HEADER', 'Name', im.sectionTableOffset, `no section named ${name}`);
-  const nextVa = im.sections.reduce((m, t) => (t.virtualAddress > s.virtualAddress ? Math.min(m, t.virtualAddress) : m), Number.MAX_SAFE_INTEGER);
-  const vroom = Math.min(nextVa, im.optionalHeader.sizeOfImage) - s.virtualAddress;
-  if (data.length > s.sizeOfRawData || data.length > vroom) fail('LIMIT', 'IMAGE_SECTION_HEADER', 'SizeOfRawData', s.headerOffset + 16, `${data.length} bytes do not fit section ${name} (${s.sizeOfRawData} bytes in the file, ${vroom} in memory)`);
-  const out = bytes.slice();
-  out.fill(0, s.pointerToRawData, s.pointerToRawData + s.sizeOfRawData);
-  out.set(data, s.pointerToRawData);
-  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(s.headerOffset + 8, data.length, true);
-  if (options.updateChecksum !== false) updatePeChecksum(out);
-  return out;
-}
-
-/** What a unified kernel image is made of (see {@link buildUki}). */
-export interface UkiParts {
-  /** The systemd stub (`linuxx64.efi.stub`). */
-  stub: Uint8Array;
-  /** The kernel (`vmlinuz`, itself a PE image). */
-  linux: Uint8Array;
-  /** The initrd. */
-  initrd?: Uint8Array;
-  /** A microcode initrd. */
-  ucode?: Uint8Array;
-  /** The kernel command line. */
-  cmdline?: string;
-  /** os-release text. */
-  osrel?: string;
-  /** `uname -r` of the kernel. */
-  uname?: string;
-  /** A devicetree blob. */
-  dtb?: Uint8Array;
-  /** A BMP boot splash. */
-  splash?: Uint8Array;
-  /** SBAT records to add as `.sbat`, for a stub without one (systemd's stubs carry their own; `BAD_VALUE` then). */
-  sbat?: readonly SbatRecord[];
-  /** PEM text of the PCR public key. */
-  pcrpkey?: string;
-  /** The PCR signature JSON text. */
-  pcrsig?: string;
-  /** Extra sections, placed before `.linux`. */
-  extra?: readonly NewSection[];
-}
-
-/**
- * Builds a unified kernel image: the stub with one section per part, in
- * the UKI specification's order, each at the next `SectionAlignment`
- * boundary after the stub's image, and `.linux` last (at the highest
- * address, as ukify places it). The result decodes again, objdump reads it,
- * and its checksum is correct; it is not signed.
- */
-export function buildUki(parts: UkiParts): Uint8Array {
-  if (parts.sbat !== undefined && findSection(decodePeImage(parts.stub), '.sbat') !== undefined) {
-    fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'Name', 0, 'the stub already has a .sbat section; a second one would be ignored by shim (merge the records into the stub first)');
-  }
-  const text = (s: string | undefined): Uint8Array | undefined => (s === undefined ? undefined : utf8Bytes(s));
-  const byName: Record<string, Uint8Array | undefined> = {
-    '.osrel': text(parts.osrel),
-    '.cmdline': text(parts.cmdline),
-    '.dtb': parts.dtb,
-    '.uname': text(parts.uname),
-    '.splash': parts.splash,
-    '.sbat': parts.sbat === undefined ? undefined : utf8Bytes(formatSbat(parts.sbat)),
-    '.pcrpkey': text(parts.pcrpkey),
-    '.pcrsig': text(parts.pcrsig),
-    '.initrd': parts.initrd,
-    '.ucode': parts.ucode,
+function withLongNames(
+  im: PeImage,
+  rawEnd: number,
+  trailing: Uint8Array,
+  trailingAt: number,
+  placed: { h: ImageSectionHeader; long: Uint8Array | undefined }[],
+  fh: { pointerToSymbolTable: number; numberOfSymbols: number },
+): Uint8Array {
+  const longs = placed.filter((p) => p.long !== undefined) as { h: ImageSectionHeader; long: Uint8Array }[];
+  const inserted = longs.reduce((n, p) => n + p.long.length + 1, 0);
+  const setNames = (base: number): void => {
+    let at = base;
+    for (const p of longs) {
+      if (at > MAX_LONG_NAME_OFFSET) fail('LIMIT', 'IMAGE_SECTION_HEADER', 'Name', 0, `string table offset ${at} of section name "${new TextDecoder().decode(p.long)}" is past what /N can hold (${MAX_LONG_NAME_OFFSET})`);
+      p.h.name = shortName(utf8Bytes(`/${at}`));
+      at += p.long.length + 1;
+    }
   };
-  const list: NewSection[] = [];
-  for (const name of UKI_SECTIONS) {
-    const data = byName[name];
-    if (data !== undefined) list.push({ name, data });
+  const names = new Uint8Array(inserted);
+  let k = 0;
+  for (const p of longs) {
+    names.set(p.long, k);
+    k += p.long.length + 1;
   }
-  for (const e of parts.extra ?? []) list.push(e);
-  list.push({ name: '.linux', data: parts.linux });
-  return addSections(parts.stub, list);
+  const table = symbolTableSpan(im);
+  if (table === undefined) {
+    // No symbol table: a string table of its own at the end of the file.
+    const at = trailingAt + trailing.length;
+    const out = new Uint8Array(trailing.length + 4 + inserted);
+    out.set(trailing);
+    put32(out, trailing.length, 4 + inserted);
+    out.set(names, trailing.length + 4);
+    setNames(4);
+    fh.pointerToSymbolTable = at;
+    return out;
+  }
+  const strtab = im.stringTable;
+  const fieldAt = im.fileHeaderOffset + 8;
+  if (table.offset < rawEnd || strtab === undefined || strtab.size < 4 || strtab.offset + strtab.size > rawEnd + trailing.length) {
+    fail('BAD_VALUE', 'IMAGE_FILE_HEADER', 'PointerToSymbolTable', fieldAt, 'the COFF symbol and string tables are not both after the section data, within the file: this writer cannot add a long section name to them');
+  }
+  // objcopy writes the sections' long names first, in table order, then the symbols' names:
+  // the new names go after the last long name of a section already there.
+  let insertAt = 4;
+  for (const s of im.sections) {
+    if (s.longNameOffset !== undefined && s.resolvedName !== s.rawName) insertAt = Math.max(insertAt, s.longNameOffset + utf8Bytes(s.resolvedName).length + 1);
+  }
+  insertAt = Math.min(insertAt, strtab.size);
+  const cut = strtab.offset - rawEnd + insertAt;
+  const out = new Uint8Array(trailing.length + inserted);
+  out.set(trailing.subarray(0, cut));
+  out.set(names, cut);
+  out.set(trailing.subarray(cut), cut + inserted);
+  put32(out, strtab.offset - rawEnd, strtab.size + inserted);
+  // Symbols whose names lie behind the insertion move with them.
+  const rel = { offset: table.offset - rawEnd, count: table.count };
+  forEachSymbol(out, rel, (o) => {
+    if (le32(out, o) === 0) {
+      const n = le32(out, o + 4);
+      if (n >= insertAt) put32(out, o + 4, n + inserted);
+    }
+  });
+  setNames(insertAt);
+  return out;
 }

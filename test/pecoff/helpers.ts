@@ -8,12 +8,25 @@ import { readBytes, readText } from '../helpers/files.js';
 const dir = 'test/fixtures/pecoff/';
 
 /** The names of the committed fixtures. */
-export const FIXTURES = ['app64.efi', 'app32.efi', 'app64-signed.efi', 'uki-objcopy.efi', 'bplib.dll', 'use-bplib.efi', 'uki-bootproto.efi'] as const;
+export const FIXTURES = [
+  'app64.efi',
+  'app32.efi',
+  'app64-signed.efi',
+  'uki-objcopy.efi',
+  'bplib.dll',
+  'use-bplib.efi',
+  'uki-bootproto.efi',
+  'uki-objcopy-update.efi',
+  'uki-objcopy-moved.efi',
+  'app64-longname.efi',
+  'app64-nosym.efi',
+  'app64-nosym-longname.efi',
+] as const;
 /** A fixture name. */
 export type FixtureName = (typeof FIXTURES)[number];
 
 /** A fixture's bytes (a fresh copy on every call, so tests may patch it). */
-export function fixture(name: FixtureName): Uint8Array {
+export function fixture(name: FixtureName | 'cmdline-long.txt' | 'sbat-big.csv'): Uint8Array {
   return readBytes(dir + name);
 }
 

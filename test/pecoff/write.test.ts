@@ -67,8 +67,8 @@ describe('addSections', () => {
     expect(errors(out)).toEqual([]);
   });
 
-  it('refuses long names, overlapping RVAs and RVAs inside the headers', () => {
-    expect(() => addSections(stub, [{ name: '.waytoolong', data: new Uint8Array(1) }])).toThrow(BootprotoError);
+  it('refuses overlapping RVAs and RVAs inside the headers (long names go to the string table)', () => {
+    expect(decodePeImage(addSections(stub, [{ name: '.waytoolong', data: new Uint8Array(1) }])).sections.at(-1)?.resolvedName).toBe('.waytoolong');
     expect(() => addSections(stub, [{ name: '.x', data: new Uint8Array(1), virtualAddress: 0x1000 }])).toThrow(/overlaps/);
     expect(() => addSections(stub, [{ name: '.x', data: new Uint8Array(1), virtualAddress: 0x10 }])).toThrow(/headers/);
   });
@@ -103,7 +103,7 @@ describe('buildUki', () => {
     expect(u.uname).toBe('6.1.0-56-amd64');
     expect(u.pcrsig).toEqual({ sha256: [] });
     expect(u.pcrpkey).toContain('PUBLIC KEY');
-    expect(u.sbat.length).toBe(2);
+    expect(u.sbat.map((r) => r.componentName)).toEqual(['sbat', 'bootproto-test', 'uki']);
   });
 
   it('follows the stub\'s layout rules: after the stub, aligned, in UKI order, .linux last and highest', () => {
@@ -133,9 +133,12 @@ describe('replaceSection', () => {
     expect(peChecksum(im)).toBe(im.optionalHeader.checkSum);
     expect(authenticodeSha256(im)).not.toEqual(authenticodeSha256(decodePeImage(uki)));
   });
-  it('refuses data that does not fit, and unknown names', () => {
+  it('fills the whole room below the next section in place, and refuses unknown names', () => {
     const uki = fixture('uki-objcopy.efi');
-    expect(() => replaceSection(uki, '.cmdline', new Uint8Array(0x10000))).toThrow(BootprotoError);
+    const im = decodePeImage(replaceSection(uki, '.cmdline', new Uint8Array(0x10000).fill(0x20)));
+    expect(findSection(im, '.cmdline')).toMatchObject({ virtualAddress: 0x30000, virtualSize: 0x10000, sizeOfRawData: 0x10000 });
+    expect(errors(im.bytes)).toEqual([]);
+    expect(() => replaceSection(uki, '.nope', new Uint8Array(1))).toThrow(BootprotoError);
     expect(() => replaceSection(uki, '.nope', new Uint8Array(1))).toThrow(/no section/);
   });
 });
@@ -305,8 +308,9 @@ describe('small pieces', () => {
     expect(decodeCodeView(new TextEncoder().encode('ABCDxxxxxxxxxxxxxxxxxxxxxx'))).toBeUndefined();
     expect(decodeCodeView(new Uint8Array(2))).toBeUndefined();
   });
-  it('buildUki refuses a second .sbat', () => {
-    expect(() => buildUki({ stub: fixture('app64.efi'), linux: fixture('app32.efi'), sbat: [] })).toThrow(/already has a \.sbat/);
+  it('buildUki merges SBAT into the stub\'s .sbat instead of adding a second one', () => {
+    const im = decodePeImage(buildUki({ stub: fixture('app64.efi'), linux: fixture('app32.efi'), sbat: [] }));
+    expect(im.sections.filter((s) => s.resolvedName === '.sbat').length).toBe(1);
     expect(decodeSbat(decodePeImage(buildUki({ stub: fixture('app32.efi'), linux: fixture('app32.efi'), sbat: parseSbat('sbat,1,SBAT Version,sbat,1,https://x/\n') }))).length).toBe(1);
   });
 });

@@ -1,0 +1,101 @@
+/**
+ * Pieces the PE writers share (not exported from the module): errors,
+ * alignment, the checks that an image can be laid out again, and the
+ * fix-ups of file offsets that live inside the image (debug entries, COFF
+ * symbol section numbers) when data move.
+ *
+ * @module
+ */
+import { BootprotoError, type ErrorCode } from '../core/index.js';
+import { IMAGE_DIRECTORY_ENTRY_DEBUG, IMAGE_SIZEOF_SYMBOL } from './constants.js';
+import { IMAGE_DEBUG_DIRECTORY } from './headers.js';
+import { rvaToOffset, type PeImage } from './image.js';
+
+/** Throws the module's {@link BootprotoError}. */
+export function fail(code: ErrorCode, structure: string, field: string | undefined, offset: number, reason: string): never {
+  throw new BootprotoError(field === undefined ? { code, format: 'pecoff', structure, offset, reason } : { code, format: 'pecoff', structure, field, offset, reason });
+}
+
+/** `x` rounded up to a multiple of `a`. */
+export const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
+
+/** The name of the optional header's layout for this image. */
+export const optionalHeaderName = (im: Pick<PeImage, 'pe32Plus'>): string => (im.pe32Plus ? 'IMAGE_OPTIONAL_HEADER64' : 'IMAGE_OPTIONAL_HEADER32');
+
+/**
+ * Refuses an image a writer cannot lay out within bounds: a `FileAlignment`
+ * that is not a power of two up to 64 KiB (the writers pad by it), or headers
+ * or section raw data that run past the end of the file (the writers copy them).
+ */
+export function checkWritable(im: PeImage, bytes: Uint8Array): void {
+  const fa = im.optionalHeader.fileAlignment;
+  if (fa !== 0 && (fa > 0x10000 || (fa & (fa - 1)) !== 0)) {
+    fail('BAD_VALUE', optionalHeaderName(im), 'FileAlignment', im.optionalHeaderOffset + 36, `FileAlignment 0x${fa.toString(16)} is not a power of two up to 0x10000`);
+  }
+  if (im.optionalHeader.sizeOfHeaders > bytes.length) {
+    fail('TRUNCATED', optionalHeaderName(im), 'SizeOfHeaders', im.optionalHeaderOffset + 60, `SizeOfHeaders 0x${im.optionalHeader.sizeOfHeaders.toString(16)} runs past the file's ${bytes.length} bytes`);
+  }
+  for (const s of im.sections) {
+    if (s.sizeOfRawData > 0 && s.pointerToRawData + s.sizeOfRawData > bytes.length) {
+      fail('TRUNCATED', 'IMAGE_SECTION_HEADER', 'SizeOfRawData', s.headerOffset + 16, `section ${s.index}'s raw data (0x${s.pointerToRawData.toString(16)} + 0x${s.sizeOfRawData.toString(16)}) runs past the file's ${bytes.length} bytes`);
+    }
+  }
+}
+
+/**
+ * Debug directory entries hold file offsets (`PointerToRawData`): after the
+ * file's data moved, rewrites each through `moved` (old offset → new). Only
+ * a directory inside section data is touched (one that claims to lie in the
+ * headers would patch them).
+ */
+export function moveDebugOffsets(im: PeImage, out: Uint8Array, moved: (oldOffset: number) => number): void {
+  const debugDir = im.dataDirectories[IMAGE_DIRECTORY_ENTRY_DEBUG];
+  if (debugDir === undefined || debugDir.size === 0) return;
+  const at = rvaToOffset(im, debugDir.virtualAddress);
+  if (at === undefined || at < im.optionalHeader.sizeOfHeaders || at + debugDir.size > im.bytes.length) return;
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let e = 0; e + IMAGE_DEBUG_DIRECTORY.size <= debugDir.size; e += IMAGE_DEBUG_DIRECTORY.size) {
+    const field = moved(at + e) + 24;
+    if (field < 0 || field + 4 > out.length) break;
+    const p = dv.getUint32(field, true);
+    if (p !== 0) dv.setUint32(field, moved(p), true);
+  }
+}
+
+/** Where the COFF symbol table is, when the image has one that fits the file. */
+export interface SymbolTableSpan {
+  /** File offset of the first record. */
+  offset: number;
+  /** `NumberOfSymbols`. */
+  count: number;
+}
+
+/**
+ * The COFF symbol table of an image (undefined when `PointerToSymbolTable`
+ * is 0). Throws `TRUNCATED` when the records run past the file.
+ */
+export function symbolTableSpan(im: PeImage): SymbolTableSpan | undefined {
+  const { pointerToSymbolTable: p, numberOfSymbols: n } = im.fileHeader;
+  if (p === 0) return undefined;
+  if (p > im.bytes.length || (im.bytes.length - p) / IMAGE_SIZEOF_SYMBOL < n) {
+    fail('TRUNCATED', 'IMAGE_FILE_HEADER', 'NumberOfSymbols', im.fileHeaderOffset + 12, `${n} COFF symbols at 0x${p.toString(16)} run past the file's ${im.bytes.length} bytes`);
+  }
+  return { offset: p, count: n };
+}
+
+/**
+ * Walks the COFF symbol records (aux records skipped) of a table at `offset`
+ * in `bytes` and calls `visit` with each record's file offset. Offsets of the
+ * record's fields (PE Format, "COFF Symbol Table"): `Name` 0 (8 bytes;
+ * zeros then a string-table offset at 4 for a long name), `Value` 8,
+ * `SectionNumber` 12 (signed 16-bit, 1-based), `Type` 14, `StorageClass` 16,
+ * `NumberOfAuxSymbols` 17.
+ */
+export function forEachSymbol(bytes: Uint8Array, table: SymbolTableSpan, visit: (recordOffset: number) => void): void {
+  for (let i = 0; i < table.count; ) {
+    const o = table.offset + i * IMAGE_SIZEOF_SYMBOL;
+    if (o + IMAGE_SIZEOF_SYMBOL > bytes.length) return;
+    visit(o);
+    i += 1 + (bytes[o + 17] as number);
+  }
+}
