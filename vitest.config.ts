@@ -54,6 +54,8 @@ export default defineConfig({
               },
             }),
             instances: [{ browser: 'chromium' }],
+            // A failing test's screenshot goes to the git-ignored cache, not next to the test.
+            screenshotDirectory: '.cache/browser-screenshots',
           },
         },
       },
