@@ -11,6 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRUCTS } from '../../src/cli/formats.js';
+import { createPhysicalMemory } from '../../src/core/index.js';
+import { buildHandoff } from '../../src/pvh/index.js';
 import { linuxDumps, mb1Dumps, mb2Dumps, pvhDumps } from '../fuzz/seeds.js';
 import { fixturePath, json, loadArgs, removeDir, runCli, sample, tempDir, usageError } from './helpers.js';
 
@@ -246,6 +248,40 @@ describe('--as … --load: structures in dumped memory', () => {
     }
   });
 
+  it('PVH handoffs built by the library: version 0, no command line, a module with one, no rsdp, odd memmap types', () => {
+    const handoff = (version: 0 | 1, spec: Parameters<typeof buildHandoff>[1]): string[] => {
+      const memory = createPhysicalMemory([{ paddr: 0x1000n, bytes: new Uint8Array(0x1000) }]);
+      const built = buildHandoff(memory, { ...spec, version }, { startInfo: 0x1000n });
+      const region = memory.regions()[0]!;
+      return ['--as', 'pvh-start-info', '--at', hex(built.startInfoPaddr), ...loadArgs(dir, `built-${version}`, [region])];
+    };
+    const v0 = runCli(['inspect', ...handoff(0, {})]);
+    expect(v0.code).toBe(0);
+    expect(v0.stdout).toMatch(/^hvm_start_info @ 0x1000 \(40 bytes\)$/m);
+    expect(v0.stdout).toContain('cmdline: (none)');
+    expect(v0.stdout).toContain('modules: 0\n');
+    expect(v0.stdout).toContain('memmap: 0 entries\n');
+    expect(v0.stdout).toContain('rsdp: (none)');
+    expect(v0.stdout).not.toContain('RAM in memmap');
+    const v1 = runCli([
+      'inspect',
+      ...handoff(1, {
+        cmdline: 'console=hvc0',
+        modules: [{ paddr: 0x10000n, size: 0x800n, cmdline: 'initrd' }],
+        memmap: [
+          { addr: 0n, size: 0x9fc00n, type: 1 },
+          { addr: 0xa0000n, size: 0n, type: 99 },
+        ],
+        rsdpPaddr: 0xf0000n,
+      }),
+    ]);
+    expect(v1.stdout).toContain('cmdline @ ');
+    expect(v1.stdout).toContain(', cmdline "initrd"');
+    expect(v1.stdout).toContain('unknown type 99');
+    expect(v1.stdout).toContain('rsdp: 0xf0000');
+    expect(v1.stdout).toMatch(/RAM in memmap: 0x9fc00/);
+  });
+
   it('a PVH start_info that is not there: not decodable, exit 1', () => {
     const r = runCli(['inspect', '--as', 'pvh-start-info', '--at', '0x0', '--load', `${DTB}@0x0`]);
     expect(r.code).toBe(1);
@@ -328,6 +364,10 @@ describe('--as … --load: structures in dumped memory', () => {
     expect(nowhere.stdout).toMatch(/efi_info\.efi_memmap @ 0x100000: .+/);
   });
 });
+
+function hex(n: bigint | number): string {
+  return `0x${n.toString(16)}`;
+}
 
 /** The offset of the first Multiboot 2 tag of `type` in an information block, or -1. */
 function findTag(info: Uint8Array, type: number): number {
