@@ -68,6 +68,13 @@ export interface FdtChosen {
   stdoutPath?: string;
 }
 
+/** A copy of `a` in a new array of `length` entries. */
+function grown(a: Int32Array, length: number): Int32Array {
+  const b = new Int32Array(length);
+  b.set(a);
+  return b;
+}
+
 function notFound(node: number): never {
   throw new BootprotoError({
     code: 'NOT_FOUND',
@@ -89,22 +96,29 @@ function badValue(node: number, field: string, reason: string): never {
  * are read from the caller's bytes when asked.
  */
 export class Fdt {
+  // The index is five typed arrays filled by one walk (node i's structure
+  // offset, parent index, depth, name start and name length), `count` of
+  // their entries used: about 20 bytes a node, against ~200 for JavaScript
+  // arrays and a Map from offset to index. Offsets grow in document order,
+  // so a node's index is found by binary search. Fields the constructor sets
+  // are `declare`d so that V8 gives them their real types (see FdtCursor).
   /** The blob (not copied: do not change it while this object is in use). */
-  readonly bytes: Uint8Array;
+  declare readonly bytes: Uint8Array;
   /** Where its blocks lie. */
-  readonly geometry: FdtGeometry;
-  /** Node offsets in document order (index 0 is the root). */
-  private readonly offsets: number[] = [];
-  private readonly parents: number[] = [];
-  private readonly depths: number[] = [];
-  private readonly nameStarts: number[] = [];
-  private readonly nameLengths: number[] = [];
-  private readonly byOffset = new Map<number, number>();
-  private readonly cursor: FdtCursor;
-  private names: string[] | undefined;
-  private childIndex: Map<string, number> | undefined;
-  private childLists: number[][] | undefined;
-  private phandles: Map<number, number> | undefined;
+  declare readonly geometry: FdtGeometry;
+  /** Node offsets in document order (index 0 is the root); entries past `count` are unused. */
+  private declare readonly offsets: Int32Array;
+  private declare readonly parents: Int32Array;
+  private declare readonly depths: Int32Array;
+  private declare readonly nameStarts: Int32Array;
+  private declare readonly nameLengths: Int32Array;
+  /** How many nodes the index holds. */
+  private declare readonly count: number;
+  private declare readonly cursor: FdtCursor;
+  private declare names: string[] | undefined;
+  private declare childIndex: Map<string, number> | undefined;
+  private declare childLists: number[][] | undefined;
+  private declare phandles: Map<number, number> | undefined;
 
   /** Opens `bytes`; prefer {@link openFdt}. */
   constructor(bytes: Uint8Array, options: FdtCursorOptions = {}) {
@@ -112,22 +126,48 @@ export class Fdt {
     this.geometry = fdtGeometry(bytes);
     const c = new FdtCursor(bytes, options, this.geometry);
     this.cursor = c;
-    const stack: number[] = [];
+    // Room for a node per 128 bytes of structure block (dtc's trees take
+    // 150-300), doubled when a tree has more: bounded by the blob's size.
+    let capacity = ((this.geometry.structEnd - this.geometry.structOffset) >>> 7) + 16;
+    let offsets: Int32Array = new Int32Array(capacity);
+    let parents: Int32Array = new Int32Array(capacity);
+    let depths: Int32Array = new Int32Array(capacity);
+    let nameStarts: Int32Array = new Int32Array(capacity);
+    let nameLengths: Int32Array = new Int32Array(capacity);
+    let count = 0;
+    let open = -1; // the index of the innermost open node: parents[] link back, so no stack
     for (let t = c.next(); t !== FDT_END; t = c.next()) {
       if (t === FDT_BEGIN_NODE) {
-        const index = this.offsets.length;
-        this.offsets.push(c.offset);
-        this.parents.push(stack.length === 0 ? -1 : (stack[stack.length - 1] as number));
-        this.depths.push(c.depth - 1);
-        this.nameStarts.push(c.nameStart);
-        this.nameLengths.push(c.nameLength);
-        this.byOffset.set(c.offset, index);
-        stack.push(index);
+        if (count === capacity) {
+          capacity *= 2;
+          offsets = grown(offsets, capacity);
+          parents = grown(parents, capacity);
+          depths = grown(depths, capacity);
+          nameStarts = grown(nameStarts, capacity);
+          nameLengths = grown(nameLengths, capacity);
+        }
+        offsets[count] = c.offset;
+        parents[count] = open;
+        depths[count] = c.depth - 1;
+        nameStarts[count] = c.nameStart;
+        nameLengths[count] = c.nameLength;
+        open = count++;
       } else if (t === FDT_END_NODE) {
-        stack.pop();
+        // The cursor refuses an FDT_END_NODE with no node open.
+        open = parents[open] as number;
       }
     }
-    if (this.offsets.length === 0) {
+    this.offsets = offsets;
+    this.parents = parents;
+    this.depths = depths;
+    this.nameStarts = nameStarts;
+    this.nameLengths = nameLengths;
+    this.count = count;
+    this.names = undefined;
+    this.childIndex = undefined;
+    this.childLists = undefined;
+    this.phandles = undefined;
+    if (count === 0) {
       throw new BootprotoError({
         code: 'NOT_FOUND',
         format: 'fdt',
@@ -150,12 +190,12 @@ export class Fdt {
 
   /** How many nodes the tree has. */
   get nodeCount(): number {
-    return this.offsets.length;
+    return this.count;
   }
 
   /** Every node's offset, in document order. */
   nodes(): number[] {
-    return this.offsets.slice();
+    return Array.from(this.offsets.subarray(0, this.count));
   }
 
   /** The memory reservation map, without its terminating entry. */
@@ -172,15 +212,25 @@ export class Fdt {
     return new FdtCursor(this.bytes, options, this.geometry);
   }
 
+  /** The index of the node at structure offset `node` (binary search: offsets grow in document order). */
   private indexOf(node: number): number {
-    const i = this.byOffset.get(node);
-    return i === undefined ? notFound(node) : i;
+    const offsets = this.offsets;
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = offsets[mid] as number;
+      if (at === node) return mid;
+      if (at < node) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return notFound(node);
   }
 
   private nameAt(i: number): string {
     if (this.names === undefined) {
       const names: string[] = [];
-      for (let k = 0; k < this.offsets.length; k++) {
+      for (let k = 0; k < this.count; k++) {
         const s = this.nameStarts[k] as number;
         names.push(utf8.decode(this.bytes.subarray(s, s + (this.nameLengths[k] as number))));
       }
@@ -214,8 +264,8 @@ export class Fdt {
 
   private children(i: number): number[] {
     if (this.childLists === undefined) {
-      const lists: number[][] = this.offsets.map(() => []);
-      for (let k = 1; k < this.offsets.length; k++) {
+      const lists: number[][] = Array.from({ length: this.count }, () => []);
+      for (let k = 1; k < this.count; k++) {
         const p = this.parents[k] as number;
         if (p >= 0) (lists[p] as number[]).push(k);
       }
@@ -242,7 +292,7 @@ export class Fdt {
   private childByName(i: number, name: string): number | undefined {
     if (this.childIndex === undefined) {
       const index = new Map<string, number>();
-      for (let k = 1; k < this.offsets.length; k++) {
+      for (let k = 1; k < this.count; k++) {
         const p = this.parents[k] as number;
         if (p < 0) continue;
         const n = this.nameAt(k);
@@ -383,7 +433,8 @@ export class Fdt {
     if (phandle === 0 || phandle > FDT_MAX_PHANDLE) return undefined;
     if (this.phandles === undefined) {
       const map = new Map<number, number>();
-      for (const off of this.offsets) {
+      for (let k = 0; k < this.count; k++) {
+        const off = this.offsets[k] as number;
         const ph = this.phandle(off);
         if (ph !== undefined && !map.has(ph)) map.set(ph, off);
       }
@@ -417,7 +468,7 @@ export class Fdt {
    */
   nodeByCompatible(compatible: string, after?: number): number | undefined {
     const from = after === undefined ? 0 : this.indexOf(after) + 1;
-    for (let i = from; i < this.offsets.length; i++) {
+    for (let i = from; i < this.count; i++) {
       const off = this.offsets[i] as number;
       if (this.isCompatible(off, compatible)) return off;
     }
@@ -426,7 +477,7 @@ export class Fdt {
 
   /** Every node compatible with `compatible`, in document order. */
   nodesByCompatible(compatible: string): number[] {
-    return this.offsets.filter((off) => this.isCompatible(off, compatible));
+    return this.nodes().filter((off) => this.isCompatible(off, compatible));
   }
 
   private cells(node: number, name: string, fallback: number, zeroOk: boolean): number {
