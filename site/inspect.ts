@@ -8,6 +8,8 @@ import {
   createPhysicalMemory,
   decodeLayout,
   detectFormat,
+  ELF32_SHDR,
+  ELF64_SHDR,
   efiMemmap,
   fdt,
   hex,
@@ -210,6 +212,203 @@ function bzImageNodes(bytes: Uint8Array): Node[] {
   return nodes;
 }
 
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/** What a Multiboot 2 tag's node needs to know of the tag (information and header tags alike). */
+interface TagBytes {
+  size: number;
+  tail?: Uint8Array;
+  padding?: Uint8Array;
+}
+
+/**
+ * One Multiboot 2 tag at file offset `at`: its fixed part field by field
+ * through `layout` (the fields it shares with `head` named through `head`), then `rest` (what follows the fixed part), the bytes
+ * inside `size` that the type does not define, and the padding to the next
+ * 8-byte boundary.
+ */
+function tagNode(head: Layout, label: string, layout: Layout, tag: TagBytes, at: number, rest: Node[] = []): Node {
+  const n = layoutNode(label, layout, tag, at);
+  n.value = `${tag.size} bytes @ ${hex(at)}`;
+  n.size = tag.size;
+  // The head's fields (type, flags) with the names the head's table gives their values.
+  const record = tag as unknown as Record<string, unknown>;
+  for (const c of n.children ?? []) {
+    const key = head.order.find((k) => specName(k, head.fields[k] as Field) === c.label);
+    if (key !== undefined) c.value = describe(head.fields[key] as Field, record[key]);
+  }
+  const children = [...(n.children ?? []), ...rest];
+  const tail = tag.tail?.length ?? 0;
+  if (tail > 0) children.push({ label: 'undefined bytes', value: describe(undefined, tag.tail), offset: at + tag.size - tail, size: tail });
+  const pad = align8(tag.size) - tag.size;
+  if (pad > 0) children.push({ label: 'padding', value: tag.padding === undefined ? 'zero' : `not zero: ${describe(undefined, tag.padding)}`, offset: at + tag.size, size: pad });
+  n.children = children;
+  return n;
+}
+
+/** Bytes inside a tag after its fixed part: `count` bytes at `at`. */
+function rawNode(label: string, value: Uint8Array | string, at: number, count: number): Node {
+  return { label, value: typeof value === 'string' ? JSON.stringify(value) : `${value.length} bytes${value.length > 0 ? `: ${describe(undefined, value)}` : ''}`, offset: at, size: count };
+}
+
+/** Fixed-size entries (`count` of `step` bytes from `at`), each read by `one`. */
+function entryNodes(count: number, at: number, step: number, one: (i: number, offset: number) => Node): Node[] {
+  const nodes: Node[] = [];
+  for (let i = 0; i < Math.min(count, MAX_CHILDREN); i++) nodes.push(one(i, at + i * step));
+  if (count > MAX_CHILDREN) nodes.push({ label: `… ${count - MAX_CHILDREN} more` });
+  return nodes;
+}
+
+/** A Multiboot 2 information tag at file offset `at`, every field with its bytes. */
+function mb2InfoTagNode(index: number, t: multiboot.Mb2Tag, at: number): Node {
+  const label = `[${index}] ${multiboot.MULTIBOOT2_TAG_TYPES[t.type] ?? `type ${t.type}`}`;
+  const head = multiboot.MULTIBOOT2_TAG;
+  const tail = t.tail?.length ?? 0;
+  switch (t.kind) {
+    case 'cmdline':
+    case 'boot-loader-name':
+      return tagNode(head, label, head, t, at, [rawNode('string', t.string, at + head.size, t.size - head.size - tail)]);
+    case 'module': {
+      const fixed = multiboot.MULTIBOOT2_TAG_MODULE;
+      return tagNode(head, label, fixed, t, at, [rawNode('string', t.string, at + fixed.size, t.size - fixed.size - tail)]);
+    }
+    case 'basic-meminfo':
+      return tagNode(head, label, multiboot.MULTIBOOT2_TAG_BASIC_MEMINFO, t, at);
+    case 'bootdev':
+      return tagNode(head, label, multiboot.MULTIBOOT2_TAG_BOOTDEV, t, at);
+    case 'mmap': {
+      const fixed = multiboot.MULTIBOOT2_TAG_MMAP;
+      const entries = entryNodes(t.entries.length, at + fixed.size, t.entrySize, (i, o) => {
+        const e = t.entries[i]!;
+        const n = layoutNode(`[${i}] ${multiboot.MULTIBOOT2_MEMORY_TYPES[e.type] ?? `type ${e.type}`}`, multiboot.MULTIBOOT2_MMAP_ENTRY, e, o);
+        n.size = t.entrySize;
+        if (e.extra !== undefined && e.extra.length > 0) n.children?.push(rawNode('rest of the entry', e.extra, o + multiboot.MULTIBOOT2_MMAP_ENTRY.size, e.extra.length));
+        return n;
+      });
+      return tagNode(head, label, fixed, t, at, [{ label: 'entries', value: `${t.entries.length}`, offset: at + fixed.size, size: t.entries.length * t.entrySize, children: entries }]);
+    }
+    case 'vbe':
+      return tagNode(head, label, multiboot.MULTIBOOT2_TAG_VBE, t, at);
+    case 'framebuffer': {
+      const fixed = multiboot.MULTIBOOT2_TAG_FRAMEBUFFER_COMMON;
+      const rest: Node[] = [];
+      const after = at + fixed.size;
+      if (t.rgb !== undefined) rest.push(layoutNode('color info (RGB)', multiboot.MULTIBOOT2_FRAMEBUFFER_RGB, t.rgb, after));
+      if (t.palette !== undefined) {
+        const colors = entryNodes(t.palette.length, after + 2, 3, (i, o) => {
+          const c = t.palette![i]!;
+          return {
+            label: `[${i}]`,
+            value: `#${[c.red, c.green, c.blue].map((x) => x.toString(16).padStart(2, '0')).join('')}`,
+            offset: o,
+            size: 3,
+            children: [
+              { label: 'red', value: String(c.red), offset: o, size: 1 },
+              { label: 'green', value: String(c.green), offset: o + 1, size: 1 },
+              { label: 'blue', value: String(c.blue), offset: o + 2, size: 1 },
+            ],
+          };
+        });
+        rest.push({ label: 'framebuffer_palette_num_colors', value: String(t.palette.length), offset: after, size: 2 });
+        rest.push({ label: 'framebuffer_palette', value: `${t.palette.length} colours`, offset: after + 2, size: 3 * t.palette.length, children: colors });
+      }
+      return tagNode(head, label, fixed, t, at, rest);
+    }
+    case 'elf-sections': {
+      const fixed = multiboot.MULTIBOOT2_TAG_ELF_SECTIONS;
+      const shdr: Layout | undefined = t.entsize === ELF32_SHDR[0].size ? ELF32_SHDR[0] : t.entsize === ELF64_SHDR[0].size ? ELF64_SHDR[0] : undefined;
+      const count = t.entsize > 0 ? Math.min(t.num, Math.floor(t.sections.length / t.entsize)) : 0;
+      const entries = entryNodes(count, at + fixed.size, t.entsize, (i, o) =>
+        shdr === undefined
+          ? rawNode(`[${i}]`, t.sections.subarray(i * t.entsize, (i + 1) * t.entsize), o, t.entsize)
+          : layoutNode(`[${i}] ${shdr.name}`, shdr, decodeLayout(shdr, t.sections, i * t.entsize), o),
+      );
+      return tagNode(head, label, fixed, t, at, [{ label: 'sections', value: `${count} of ${t.entsize} bytes`, offset: at + fixed.size, size: t.sections.length, children: entries }]);
+    }
+    case 'apm':
+      return tagNode(head, label, multiboot.MULTIBOOT2_TAG_APM, t, at);
+    case 'efi32':
+    case 'efi32-ih':
+      return tagNode(head, label, head, t, at, [{ label: 'pointer', value: describe(undefined, t.pointer), offset: at + head.size, size: 4 }]);
+    case 'efi64':
+    case 'efi64-ih':
+      return tagNode(head, label, multiboot.MULTIBOOT2_TAG_EFI64, t, at);
+    case 'smbios': {
+      const fixed = multiboot.MULTIBOOT2_TAG_SMBIOS;
+      return tagNode(head, label, fixed, t, at, [rawNode('tables', t.tables, at + fixed.size, t.tables.length)]);
+    }
+    case 'acpi-old':
+    case 'acpi-new':
+      return tagNode(head, label, head, t, at, [rawNode('rsdp', t.rsdp, at + head.size, t.rsdp.length)]);
+    case 'network':
+      return tagNode(head, label, head, t, at, [rawNode('dhcpack', t.dhcpack, at + head.size, t.dhcpack.length)]);
+    case 'efi-mmap': {
+      const fixed = multiboot.MULTIBOOT2_TAG_EFI_MMAP;
+      const base = at + fixed.size;
+      let rest: Node[];
+      try {
+        const map = efiMemmap.decodeMemoryMap(t.efiMmap, { descriptorSize: t.descrSize, descriptorVersion: t.descrVers });
+        const descriptors = entryNodes(map.descriptors.length, base, t.descrSize, (i, o) =>
+          layoutNode(`[${i}] ${efiMemmap.memoryTypeName(map.descriptors[i]!.type)}`, efiMemmap.EFI_MEMORY_DESCRIPTOR, map.descriptors[i]!, o),
+        );
+        rest = [{ label: 'efi_mmap', value: `${map.descriptors.length} descriptors`, offset: base, size: t.efiMmap.length, children: descriptors }];
+      } catch (e) {
+        if (!(e instanceof BootprotoError)) throw e;
+        rest = [rawNode('efi_mmap', t.efiMmap, base, t.efiMmap.length)];
+      }
+      return tagNode(head, label, fixed, t, at, rest);
+    }
+    case 'load-base-addr':
+      return tagNode(head, label, head, t, at, [{ label: 'load_base_addr', value: describe(undefined, t.loadBaseAddr), offset: at + head.size, size: 4 }]);
+    case 'end':
+    case 'efi-bs':
+      return tagNode(head, label, head, t, at);
+    case 'unknown':
+      return tagNode(head, label, head, t, at, [rawNode('data', t.data, at + head.size, t.data.length)]);
+  }
+}
+
+/** A Multiboot 2 header tag at file offset `at`, every field with its bytes. */
+function mb2HeaderTagNode(index: number, t: multiboot.Mb2HeaderTag, at: number): Node {
+  const label = `[${index}] ${multiboot.MULTIBOOT2_HEADER_TAG_TYPES[t.type] ?? `type ${t.type}`}`;
+  const head = multiboot.MULTIBOOT2_HEADER_TAG;
+  switch (t.kind) {
+    case 'information-request':
+      return tagNode(head, label, head, t, at, [
+        {
+          label: 'mbi_tag_types',
+          value: `${t.requests.length}`,
+          offset: at + head.size,
+          size: 4 * t.requests.length,
+          children: entryNodes(t.requests.length, at + head.size, 4, (i, o) => ({
+            label: `[${i}]`,
+            value: `${t.requests[i]}  ${multiboot.MULTIBOOT2_TAG_TYPES[t.requests[i]!] ?? ''}`.trim(),
+            offset: o,
+            size: 4,
+          })),
+        },
+      ]);
+    case 'address':
+      return tagNode(head, label, multiboot.MULTIBOOT2_HEADER_TAG_ADDRESS_LAYOUT, t, at);
+    case 'entry-address':
+    case 'entry-address-efi32':
+    case 'entry-address-efi64':
+      return tagNode(head, label, multiboot.MULTIBOOT2_HEADER_TAG_ENTRY_ADDRESS_LAYOUT, t, at);
+    case 'console-flags':
+      return tagNode(head, label, multiboot.MULTIBOOT2_HEADER_TAG_CONSOLE_FLAGS_LAYOUT, t, at);
+    case 'framebuffer':
+      return tagNode(head, label, multiboot.MULTIBOOT2_HEADER_TAG_FRAMEBUFFER_LAYOUT, t, at);
+    case 'relocatable':
+      return tagNode(head, label, multiboot.MULTIBOOT2_HEADER_TAG_RELOCATABLE_LAYOUT, t, at);
+    case 'end':
+    case 'module-align':
+    case 'efi-bs':
+      return tagNode(head, label, head, t, at);
+    case 'unknown':
+      return tagNode(head, label, head, t, at, [rawNode('data', t.data, at + head.size, t.data.length)]);
+  }
+}
+
 function multibootHeaderNodes(bytes: Uint8Array): { tree: Node[]; problems: Problem[] } {
   const tree: Node[] = [];
   const problems: Problem[] = [];
@@ -221,8 +420,15 @@ function multibootHeaderNodes(bytes: Uint8Array): { tree: Node[]; problems: Prob
   const mb2 = multiboot.findMb2Header(bytes);
   if (mb2 !== undefined) {
     const n = layoutNode('multiboot_header (Multiboot 2)', multiboot.MULTIBOOT2_HEADER, mb2.header, mb2.offset);
-    const { tags } = mb2.header as { tags?: unknown };
-    if (tags !== undefined) n.children?.push(valueNode('tags', tags));
+    n.size = mb2.header.headerLength;
+    n.value = `${mb2.header.headerLength} bytes @ ${hex(mb2.offset)}`;
+    let at = mb2.offset + multiboot.MULTIBOOT2_HEADER.size;
+    const tags = mb2.header.tags.map((t, i) => {
+      const node = mb2HeaderTagNode(i, t, at);
+      at += align8(t.size);
+      return node;
+    });
+    n.children?.push({ label: 'tags', value: `${tags.length}`, offset: mb2.offset + multiboot.MULTIBOOT2_HEADER.size, size: at - mb2.offset - multiboot.MULTIBOOT2_HEADER.size, children: tags });
     tree.push(n);
     problems.push(...multiboot.validateMb2Header(bytes));
   }
@@ -267,14 +473,17 @@ function byStruct(bytes: Uint8Array, hint: AsHint): Inspection {
       const info = multiboot.decodeMb2Info(bytes);
       let at = multiboot.MULTIBOOT2_INFO.size;
       const tags = info.tags.map((t, i) => {
-        const n: Node = { ...valueNode(`[${i}] ${multiboot.MULTIBOOT2_TAG_TYPES[t.type] ?? `type ${t.type}`}`, t), offset: at, size: t.size };
-        n.value = `${t.size} bytes`;
-        at += (t.size + 7) & ~7;
+        const n = mb2InfoTagNode(i, t, at);
+        at += align8(t.size);
         return n;
       });
       const { tags: _t, ...fixed } = info;
       void _t;
-      const tree: Node[] = [layoutNode('multiboot2 information', multiboot.MULTIBOOT2_INFO, fixed, 0), { label: 'tags', value: `${tags.length}`, children: tags }];
+      const first = multiboot.MULTIBOOT2_INFO.size;
+      const tree: Node[] = [
+        layoutNode('multiboot2 information', multiboot.MULTIBOOT2_INFO, fixed, 0),
+        { label: 'tags', value: `${tags.length}`, offset: first, size: at - first, children: tags },
+      ];
       return { format: 'mb2-info', title: 'Multiboot 2 boot information', tree, problems: multiboot.validateMb2InfoBytes(bytes) };
     }
     case 'efi-memmap': {

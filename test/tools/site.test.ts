@@ -12,6 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectFile } from '../../site/inspect.js';
+import { multiboot } from '../../src/index.js';
 import { REPO_ROOT } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
@@ -74,7 +75,7 @@ async function pick(name: string, bytes: Uint8Array): Promise<void> {
 
 /** Clicks the tree row whose label is `label` (the first one). */
 async function clickField(label: string): Promise<void> {
-  await page.locator('#tree .row', { has: page.locator('.label', { hasText: new RegExp(`^${label.replace(/[[\]]/g, '\\$&')}$`) }) }).first().click();
+  await page.locator('#tree .row', { has: page.locator('.label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first().click();
 }
 
 const selectedBytes = (): Promise<number[]> =>
@@ -176,6 +177,61 @@ describe('the inspector page in Chromium', () => {
     // The note's descriptor (after its 12-byte header and "Xen\\0"): 0x100000, little-endian.
     expect((await selectedBytes())[0]).toBe(0x14fc + 16);
     expect(await page.locator('#hex .byte.sel').allTextContents()).toEqual(['00', '00', '10', '00']);
+  });
+
+  it('breaks every Multiboot 2 information tag into its fields: a field highlights its bytes, a byte selects its field', async () => {
+    const info = new Uint8Array(readFileSync(join(REPO_ROOT, 'samples/multiboot/grub-mb2-128M/info.bin')));
+    // The model: each tag's fields, what follows them and the padding cover the tag's bytes exactly, in order.
+    const model = inspectFile(info, { as: 'mb2-info', paddr: 0x1005f0n });
+    const tags = model.tree.find((n) => n.label === 'tags')!.children!;
+    expect(tags.length).toBe(12);
+    for (const tag of tags) {
+      let at = tag.offset!;
+      for (const f of tag.children!) {
+        expect(f.offset, `${tag.label} ${f.label}`).toBe(at);
+        at += f.size!;
+      }
+      expect(at, tag.label).toBe(tag.offset! + ((tag.size! + 7) & ~7));
+    }
+    await page.locator('#samples button', { hasText: /^Multiboot 2 information/ }).click();
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('multiboot/grub-mb2-128M/info.bin:'));
+    expect(await page.textContent('#status')).toContain('Multiboot 2 boot information');
+    // GRUB's command line tag (type 1 at 0x18, 34 bytes): the tag, then its string.
+    await clickField('[1] MULTIBOOT2_TAG_TYPE_CMDLINE');
+    expect(await selectedBytes()).toEqual(Array.from({ length: 34 }, (_, i) => 0x18 + i));
+    await page.click('#hex .byte[data-offset="40"]');
+    expect(await selectedLabel()).toBe('string');
+    const text = (await page.locator('#hex .byte.sel').allTextContents()).map((h) => String.fromCharCode(parseInt(h, 16))).join('');
+    expect(text).toBe('console=ttyS0 hello=world\0');
+    // The leftover bytes GRUB leaves after a tag are their own field.
+    await page.click('#hex .byte[data-offset="21"]');
+    expect(await selectedLabel()).toBe('padding');
+    expect(await selectedBytes()).toEqual([20, 21, 22, 23]);
+    // A memory map entry's type (entry 0 of the mmap tag at 0xc0: entries from 0xd0, type at +16).
+    await clickField('[6] MULTIBOOT2_TAG_TYPE_MMAP');
+    await page.click('#hex .byte[data-offset="225"]');
+    expect(await selectedLabel()).toBe('type');
+    expect(await selectedBytes()).toEqual([224, 225, 226, 227]);
+    await page.screenshot({ path: join(ARTIFACTS, 'site-mb2-info.png'), fullPage: true });
+  });
+
+  it('breaks a Multiboot 2 header\'s tags into their fields', async () => {
+    const elf = new Uint8Array(readFileSync(join(FIXTURES, 'multiboot/mb2-guest.elf')));
+    const found = multiboot.findMb2Header(elf)!;
+    await pick('mb2-guest.elf', elf);
+    await clickField('multiboot_header (Multiboot 2)');
+    expect(await selectedBytes()).toHaveLength(found.header.headerLength);
+    // Tag 0 is an information request (type 1) listing the tags the kernel wants: its second entry.
+    const entry = found.offset + 16 + 8 + 4;
+    await page.click(`#hex .byte[data-offset="${entry + 1}"]`);
+    expect(await selectedLabel()).toBe('[1]');
+    expect(await selectedBytes()).toEqual([entry, entry + 1, entry + 2, entry + 3]);
+    expect(await page.textContent('#field')).toContain('MULTIBOOT2_TAG_TYPE_BOOT_LOADER_NAME');
+    // The tag's flags (u16 at +2).
+    await page.click(`#hex .byte[data-offset="${found.offset + 16 + 2}"]`);
+    expect(await selectedLabel()).toBe('flags');
+    expect(await selectedBytes()).toEqual([found.offset + 18, found.offset + 19]);
+    await page.screenshot({ path: join(ARTIFACTS, 'site-mb2-header.png'), fullPage: true });
   });
 
   it('opens every sample with one click, and reads on a narrow screen', async () => {
