@@ -27,6 +27,9 @@ const MODULES: [string, Record<string, unknown>, Uint8Array, RegExp][] = [
   ['fdt', fdt, fixture('fdt/features.dtb'), /^(decode(FdtHeader|FdtReserveEntry|Fdt)|view\w+|validateFdt|detectFdt|fdtGeometry|fdtCursor|fdtOutline\w*|openFdt|fdtCheckFull|dts|nop(Node|Property))$/],
 ];
 
+/** Functions matched above whose second argument is not a number (`viewPeHeaders(bytes, reuse?)` takes a view to re-point): called with empty input only. */
+const NOT_NUMERIC = new Set(['viewPeHeaders']);
+
 const LIES = [-1, -0.5, 0.5, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 32, 2 ** 53, Number.MAX_SAFE_INTEGER, Number.MAX_VALUE];
 
 function outcome(fn: () => unknown): string {
@@ -46,6 +49,10 @@ describe('lying offsets and counts', () => {
       const bad: string[] = [];
       for (const [fname, fn] of fns) {
         const calls: [string, () => unknown][] = [[`${fname}(empty)`, () => fn(new Uint8Array(0))]];
+        if (NOT_NUMERIC.has(fname)) {
+          for (const [what, call] of calls) if (outcome(call) !== 'BootprotoError') bad.push(`${what} → ${outcome(call)}`);
+          continue;
+        }
         for (const lie of LIES) {
           calls.push([`${fname}(bytes, ${lie})`, () => fn(bytes.slice(), lie)]);
           if (fn.length >= 3 || fname.startsWith('view') || fname === 'decodeMemoryDescriptor') calls.push([`${fname}(bytes, 0, ${lie})`, () => fn(bytes.slice(), 0, lie)]);
