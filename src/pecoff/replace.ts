@@ -17,10 +17,27 @@ import {
   IMAGE_SCN_MEM_EXECUTE,
 } from './constants.js';
 import { decodeBaseRelocations } from './directories.js';
+import { UKI_SECTIONS } from './efi.js';
 import { IMAGE_SECTION_HEADER, type ImageOptionalHeader32, type ImageOptionalHeader64 } from './headers.js';
 import { dataDirectory, decodePeImage, findSection, rvaToOffset, type PeImage, type PeSection } from './image.js';
 import { addSectionsInternal, encodePeHeaders, type AddSectionOptions } from './write.js';
 import { alignUp, checkWritable, fail, forEachSymbol, moveDebugOffsets, optionalHeaderName, symbolTableSpan } from './writer-util.js';
+
+/** Options of {@link replaceSection}. */
+export interface ReplaceSectionOptions extends AddSectionOptions {
+  /**
+   * Allow moving a section other than the payload sections
+   * ({@link MOVABLE_SECTIONS}) to the end of the image. Code may address a
+   * section relative to its own address, which no table of the image
+   * shows: say true only when nothing does. Code sections, and sections
+   * the entry point, a data directory or a base relocation points into,
+   * are refused even then.
+   */
+  allowMove?: boolean;
+}
+
+/** Sections {@link replaceSection} moves without being told: the UKI sections, `.sbat` and `.sdmagic` (payload the stub and shim find by name). */
+export const MOVABLE_SECTIONS: readonly string[] = [...UKI_SECTIONS, '.sdmagic'];
 
 /** How {@link replaceSection} placed the new contents. */
 export type ReplacePlacement = 'in-place' | 'moved-to-end';
@@ -108,9 +125,12 @@ function fileSlot(im: PeImage, s: PeSection): { at: number; nextRaw: number } {
  *   the table, its data to the end of the section data, its RVA to the next
  *   `SectionAlignment` boundary after the image, and the data that followed
  *   its old place move back (as objcopy's remove-then-add would lay it out;
- *   COFF symbols keep their sections). Refused (`BAD_VALUE`) when the
+ *   COFF symbols keep their sections — objcopy's remove-then-add drops the
+ *   symbols of the section it removed). Refused (`BAD_VALUE`) when the
  *   section holds code, the entry point, a data directory or the target of a
- *   base relocation: those point at its old RVA.
+ *   base relocation (those point at its old RVA), and, unless
+ *   `allowMove` is set, for any section but the payload ones
+ *   ({@link MOVABLE_SECTIONS}): code may address a section PC-relatively.
  *
  * In place, a section that shrinks may not leave the entry point or a data
  * directory it held past its new end (`BAD_VALUE`).
@@ -123,7 +143,7 @@ function fileSlot(im: PeImage, s: PeSection): { at: number; nextRaw: number } {
  * Throws `NOT_FOUND` for an unknown name, `TRUNCATED` for an image whose
  * data run past the file.
  */
-export function replaceSection(bytes: Uint8Array, name: string, data: Uint8Array, options: AddSectionOptions = {}): Uint8Array {
+export function replaceSection(bytes: Uint8Array, name: string, data: Uint8Array, options: ReplaceSectionOptions = {}): Uint8Array {
   const im = decodePeImage(bytes);
   checkWritable(im, bytes);
   const s = findSection(im, name);
@@ -133,7 +153,7 @@ export function replaceSection(bytes: Uint8Array, name: string, data: Uint8Array
   return moveToEnd(im, s, data, options);
 }
 
-function replaceInPlace(im: PeImage, s: PeSection, data: Uint8Array, highest: boolean, options: AddSectionOptions): Uint8Array {
+function replaceInPlace(im: PeImage, s: PeSection, data: Uint8Array, highest: boolean, options: ReplaceSectionOptions): Uint8Array {
   const bytes = im.bytes;
   const oh = im.optionalHeader;
   const fa = oh.fileAlignment || 512;
@@ -201,7 +221,7 @@ function replaceInPlace(im: PeImage, s: PeSection, data: Uint8Array, highest: bo
   return out;
 }
 
-function moveToEnd(im: PeImage, s: PeSection, data: Uint8Array, options: AddSectionOptions): Uint8Array {
+function moveToEnd(im: PeImage, s: PeSection, data: Uint8Array, options: ReplaceSectionOptions): Uint8Array {
   const start = s.virtualAddress;
   const end = memoryEnd(s);
   const why = `section ${s.resolvedName} must move to the end of the image (${data.length} bytes do not fit below the next section's RVA), but`;
@@ -218,9 +238,12 @@ function moveToEnd(im: PeImage, s: PeSection, data: Uint8Array, options: AddSect
     const hit = b.entries.find((e) => e.type !== 0 && e.rva >= start && e.rva < end);
     if (hit !== undefined) fail('BAD_VALUE', 'IMAGE_BASE_RELOCATION', 'VirtualAddress', b.fileOffset, `${why} a base relocation patches RVA 0x${hit.rva.toString(16)} in it`);
   }
+  if (options.allowMove !== true && !MOVABLE_SECTIONS.includes(s.resolvedName)) {
+    fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'Name', s.headerOffset, `${why} it is not one of the payload sections found by name (${MOVABLE_SECTIONS.join(' ')}): code may address it relative to its own address, which no table shows; pass { allowMove: true } if nothing does`);
+  }
   if (dataDirectory(im, IMAGE_DIRECTORY_ENTRY_SECURITY) !== undefined) signedImage(im, s.resolvedName);
   const without = removeForMove(im, s);
-  return addSectionsInternal(without, [{ name: s.resolvedName, nameField: s.name, data, characteristics: s.characteristics }], options);
+  return addSectionsInternal(without, [{ name: s.resolvedName, nameField: s.name, data, characteristics: s.characteristics }], { updateChecksum: options.updateChecksum !== false });
 }
 
 /**

@@ -140,16 +140,14 @@ describe('replaceSection moves a section that outgrows its room to the end of th
   });
 
   it('renumbers the COFF symbols of the sections after it', () => {
-    // app64.efi: symbols in .text (1) and .data (2); move .text's neighbour .data? It holds relocated pointers.
-    // Move the long-named section (4) instead: nothing points into it.
+    // app64.efi's symbols name .text (1) and .data (2) only: make two of them name the
+    // long-named section (4, which nothing addresses) and .idata (5), then move section 4.
     const app = fixture('app64.efi');
-    const im0 = decodePeImage(app);
-    const table = im0.fileHeader.pointerToSymbolTable;
-    const dv = new DataView(app.buffer, app.byteOffset, app.byteLength);
-    put(app, table + 12, 4, 2); // symbol 0 now claims section 4 (.bootproto_long)
-    put(app, table + 18 * 5 + 12, 5, 2); // and another one section 5 (.idata)
-    void dv;
-    const out = replaceSection(app, '.bootproto_long', new Uint8Array(0x1800).fill(0x61));
+    const table = decodePeImage(app).fileHeader.pointerToSymbolTable;
+    put(app, table + 12, 4, 2);
+    put(app, table + 18 * 5 + 12, 5, 2);
+    expect(() => replaceSection(app, '.bootproto_long', new Uint8Array(0x1800))).toThrow(expect.objectContaining({ code: 'BAD_VALUE', field: 'Name' }));
+    const out = replaceSection(app, '.bootproto_long', new Uint8Array(0x1800).fill(0x61), { allowMove: true });
     const im = expectSound(out);
     expect(im.sections.map((s) => s.resolvedName)).toEqual(['.text', '.data', '.sbat', '.idata', '.reloc', '.bootproto_long']);
     const o = im.fileHeader.pointerToSymbolTable;
@@ -163,7 +161,7 @@ describe('replaceSection moves a section that outgrows its room to the end of th
     const big = new Uint8Array(0x1100);
     const refusal = (b: Uint8Array, name: string): BootprotoError => {
       try {
-        replaceSection(b, name, big);
+        replaceSection(b, name, big, { allowMove: true });
       } catch (e) {
         expect(e).toBeInstanceOf(BootprotoError);
         return e as BootprotoError;
@@ -200,7 +198,7 @@ describe('replaceSection moves a section that outgrows its room to the end of th
         const data = new Uint8Array(size).map((_, i) => (i * 7 + 1) & 0xff);
         let out: Uint8Array;
         try {
-          out = replaceSection(b, s.resolvedName, data);
+          out = replaceSection(b, s.resolvedName, data, { allowMove: true });
         } catch (e) {
           expect(e).toBeInstanceOf(BootprotoError);
           return;
