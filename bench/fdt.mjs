@@ -7,6 +7,11 @@
 //   - cursor walk: FdtCursor over every token, names compared, cells read;
 //   - plain JS scan: a hand-written DataView loop over the same tokens (the
 //     floor a cursor can reach);
+//   - the same two with the blob passed in (two copies, in turn) and the
+//     cursor or DataView made for each walk, as a program that opens blobs
+//     it is given would: with one cursor and one blob held in module
+//     constants (the rows above) V8 folds the cursor's bounds and the
+//     DataView into the compiled loop, which flatters both sides;
 //   - openFdt (one walk that builds the path index), decodeFdt (plain objects);
 //   - path look-ups through the index, against libfdt's fdt_path_offset;
 //   - libfdt's own API walk (fdt_next_node, fdt_for_each_property_offset,
@@ -99,6 +104,42 @@ function plainScan() {
   sink[0] = s;
 }
 
+// The same walks on a blob passed in, with a cursor (or DataView) made per walk.
+const copies = [blob, blob.slice()];
+let turn = 0;
+function cursorWalkOf(bytes) {
+  const c = new FdtCursor(bytes);
+  let s = 0;
+  for (let t = c.next(); t !== FDT_END; t = c.next()) {
+    if (t === FDT_BEGIN_NODE) s += c.nameLength;
+    else if (t === FDT_PROP) s += c.valueLength + (bytes[c.nameStart] === 0x63 ? 1 : 0);
+  }
+  sink[0] = s;
+}
+function plainScanOf(bytes) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const offStruct = dv.getUint32(8);
+  const offStrings = dv.getUint32(12);
+  let o = offStruct;
+  let s = 0;
+  for (;;) {
+    const tag = dv.getUint32(o);
+    o += 4;
+    if (tag === 1) {
+      const start = o;
+      while (bytes[o] !== 0) o++;
+      s += o - start;
+      o = (o + 4) & ~3;
+    } else if (tag === 3) {
+      const len = dv.getUint32(o);
+      const nameoff = dv.getUint32(o + 4);
+      s += len + (bytes[offStrings + nameoff] === 0x63 ? 1 : 0);
+      o = (o + 8 + len + 3) & ~3;
+    } else if (tag === 9) break;
+  }
+  sink[0] = s;
+}
+
 const paths = fdt.nodes().map((n) => fdt.nodePath(n));
 const shortPaths = paths.map((p) => p.replace(/@[0-9a-f]+/g, (m, i) => (i % 2 ? '' : m)));
 const lookupPaths = [];
@@ -131,6 +172,7 @@ function libfdt(args) {
 
 const w = { group: 'fdt walk', unit: 'node', items: nodes };
 const p = { group: 'fdt path', unit: 'look-up', items: lookupPaths.length };
+const f = { group: 'fdt walk, blob passed in', unit: 'node', items: nodes };
 return {
   info: `a ${blob.length}-byte DTB of ${nodes} nodes (dtc-compiled), ${lookupPaths.length} look-up paths`,
   cases: [
@@ -138,6 +180,8 @@ return {
     { ...w, name: 'fdt walk: FdtCursor walk', kind: 'ours', fn: cursorWalk },
     { ...w, name: 'fdt walk: openFdt (walk + path index build)', kind: 'ours', fn: () => (sink[0] = openFdt(blob).nodeCount), checksumFree: true },
     { ...w, name: 'fdt walk: decodeFdt (tree of objects)', kind: 'ours', fn: () => (sink[0] = decodeFdt(blob).root.children.length), checksumFree: true },
+    { ...f, name: 'fdt walk, blob passed in: plain JS DataView token scan', kind: 'plain', fn: () => plainScanOf(copies[turn++ & 1]) },
+    { ...f, name: 'fdt walk, blob passed in: new FdtCursor per walk', kind: 'ours', fn: () => cursorWalkOf(copies[turn++ & 1]) },
     { ...p, name: 'fdt path: pathOffset through the index', kind: 'ours', fn: lookups },
   ],
   external: [
