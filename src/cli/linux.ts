@@ -3,13 +3,14 @@
  * setup header, a zero page from a file or from memory (with what it points
  * to), and the detected kernel image.
  */
-import { BootprotoError, hasErrors, hex, type PhysicalMemory, type Problem } from '../core/index.js';
+import { BootprotoError, hasErrors, hex, readSourceSync, type PhysicalMemory, type Problem, type SyncByteSource } from '../core/index.js';
 import { decodeMemoryMap } from '../efi-memmap/index.js';
 import {
   BOOT_PARAMS,
   decodeBootParams,
   decodeSetupHeader,
   inspectBzImage,
+  readBzImageHeadersSync,
   validateBootParams,
   validateSetupHeader,
   validateZeroPageInMemory,
@@ -73,4 +74,17 @@ export const setupHeader: StructHandler = {
 /** Inspects a bzImage: where its parts are, its payload, version string and EFI stub. */
 export function inspectKernelImage(bytes: Uint8Array): Inspection {
   return tree('bzimage', 'bzImage', inspectBzImage(bytes), validateSetupHeader(bytes));
+}
+
+/**
+ * Inspects a kernel image too large to read whole (see main.ts,
+ * WHOLE_FILE_LIMIT) through `source`: what {@link inspectKernelImage}
+ * shows, read from a few KiB of the file, without the image checksum (it
+ * covers the whole kernel part).
+ */
+export function inspectKernelImageSource(source: SyncByteSource): Inspection {
+  const info = readBzImageHeadersSync(source);
+  // The setup header lies in the first KiB; its checks need nothing after it.
+  const head = readSourceSync(source, 0, Math.min(source.size, 1024), { format: 'linux', structure: 'setup_header' });
+  return tree('bzimage', 'bzImage', info, validateSetupHeader(head));
 }

@@ -6,10 +6,10 @@
  * decode the whole input); 2 usage error or
  * unreadable input.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BootprotoError, createPhysicalMemory, hasErrors, problemFromError, toJson, type MemoryRegion } from '../core/index.js';
+import { BootprotoError, createPhysicalMemory, hasErrors, problemFromError, readSourceSync, toJson, type MemoryRegion, type SyncByteSource } from '../core/index.js';
 import { detectFormat } from '../detect.js';
 import { decodeFdt, toDts } from '../fdt/index.js';
 import { detectPeImage } from '../pecoff/index.js';
@@ -17,12 +17,14 @@ import { STRUCTS, UsageError, inspectKernelImage, inspectPvhElf, multibootHeader
 import { renderProblems } from './render.js';
 import { colorize, useColor } from './color.js';
 import { CONVERT_HELP, runConvert } from './convert.js';
+import { inspectKernelImageSource } from './linux.js';
+import { peHeadersFromSource } from './pecoff.js';
 
 const HELP: Record<string, string> = {
   main: `bootproto — read and check boot protocol structures
 
 Usage:
-  bootproto inspect FILE [--json]
+  bootproto inspect FILE [--json] [--whole]
   bootproto inspect --as STRUCT [--at ADDR] (FILE | --load FILE@PADDR [--load FILE@PADDR …]) [--json]
   bootproto validate …            same inputs as inspect; prints every problem
   bootproto dts FILE.dtb          devicetree source that dtc compiles back to the same blob
@@ -39,9 +41,12 @@ input (the problems say why); 2 usage error or unreadable input.
 `,
   inspect: `bootproto inspect — detect the format and print what it holds
 
-  bootproto inspect FILE [--json]
+  bootproto inspect FILE [--json] [--whole]
       Detects the format (DTB, bzImage, zero page, PE/COFF, ELF with a PVH note,
-      Multiboot images, raw hvm_start_info) and decodes it.
+      Multiboot images, raw hvm_start_info) and decodes it. A kernel or PE
+      image over 16 MiB is read in slices: its headers and section table,
+      without the checksums, digest and directories that need every byte
+      (--whole reads the whole file and shows them).
   bootproto inspect --as STRUCT --at PADDR --load FILE@PADDR [--load FILE@PADDR …] [--json]
       Builds physical memory from dumped regions (each FILE's bytes placed at
       PADDR) and decodes STRUCT at PADDR, following its pointers.
@@ -87,6 +92,8 @@ interface Options {
   at?: bigint;
   loads: { file: string; paddr: bigint }[];
   json: boolean;
+  /** `--whole`: read a large kernel or PE image whole instead of its headers only. */
+  whole: boolean;
   help: boolean;
   /** Options of one structure's handler (`--desc-size 48`). */
   params: Record<string, string>;
@@ -101,7 +108,7 @@ function parseNumber(text: string, what: string): bigint {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { command: argv[0] ?? 'help', files: [], loads: [], json: false, help: false, params: {} };
+  const o: Options = { command: argv[0] ?? 'help', files: [], loads: [], json: false, whole: false, help: false, params: {} };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -110,6 +117,7 @@ function parseArgs(argv: readonly string[]): Options {
       return v;
     };
     if (a === '--json') o.json = true;
+    else if (a === '--whole') o.whole = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else if (a === '--as') o.as = value();
     else if (a === '--at') o.at = parseNumber(value(), '--at');
@@ -133,6 +141,89 @@ function readInput(file: string): Uint8Array {
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read ${file}: ${readError(e)}`);
+  }
+}
+
+/**
+ * Files larger than this are not read whole by `inspect FILE` when their
+ * first bytes say kernel image or PE image: their headers are read in
+ * slices instead (--whole overrides). Every other input is read whole.
+ */
+const WHOLE_FILE_LIMIT = 16 * 1024 * 1024;
+/** What `inspect FILE` reads first of a large file to tell its format (Multiboot headers lie in the first 32 KiB). */
+const DETECT_BYTES = 64 * 1024;
+
+/** A file opened for slice reads (a synchronous slice reader over a file descriptor). */
+interface FileSource extends SyncByteSource {
+  close(): void;
+}
+
+function openSource(file: string): FileSource {
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(file, 'r');
+    size = fstatSync(fd).size;
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${readError(e)}`);
+  }
+  return {
+    size,
+    read(offset: number, length: number): Uint8Array {
+      const out = new Uint8Array(length);
+      let got = 0;
+      try {
+        while (got < length) {
+          const n = readSync(fd, out, got, length - got, offset + got);
+          if (n === 0) break; // the file shrank: the reader reports a short read
+          got += n;
+        }
+      } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${readError(e)}`);
+      }
+      return out.subarray(0, got);
+    },
+    close(): void {
+      closeSync(fd);
+    },
+  };
+}
+
+/**
+ * A kernel or PE image over {@link WHOLE_FILE_LIMIT}: its headers read in
+ * slices, or undefined when the file is smaller, --whole was given, or its
+ * first bytes say another format (then it is read whole as before).
+ */
+function inspectLargeImage(o: Options, file: string): Inspection | undefined {
+  if (o.whole) return undefined;
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory() || !st.isFile()) return undefined; // readInput says why
+    size = st.size;
+  } catch {
+    return undefined;
+  }
+  if (size <= WHOLE_FILE_LIMIT) return undefined;
+  const source = openSource(file);
+  try {
+    const head = readSourceSync(source, 0, Math.min(source.size, DETECT_BYTES), { format: 'pecoff', structure: 'file' });
+    const format = detectFormat(head);
+    const note = `headers only: the file has ${source.size} bytes (over ${WHOLE_FILE_LIMIT}); inspect --whole reads it all for the checksum, digest and directories`;
+    if (format === 'bzimage') {
+      const result = inspectKernelImageSource(source);
+      if (!detectPeImage(head)) return result;
+      const pe = peHeadersFromSource(source, note);
+      return {
+        json: { ...result.json, pe: pe.json['pe'] },
+        lines: [...result.lines, '', 'The same file as a PE/COFF image (the EFI stub):', ...pe.lines],
+        problems: [...result.problems, ...pe.problems],
+      };
+    }
+    if (format === 'pe') return peHeadersFromSource(source, note);
+    return undefined;
+  } finally {
+    source.close();
   }
 }
 
@@ -186,6 +277,8 @@ function inspectInput(o: Options): Inspection {
   }
   const file = o.files[0];
   if (file === undefined) throw new UsageError('give a FILE (or --as STRUCT with --load)');
+  const large = inspectLargeImage(o, file);
+  if (large !== undefined) return large;
   const bytes = readInput(file);
   const format = detectFormat(bytes);
   const struct = (name: string): StructHandler => STRUCTS.find((s) => s.name === name) as StructHandler;

@@ -11,3 +11,4 @@ export * from './memory.js';
 export * from './strings.js';
 export * from './json.js';
 export * from './elf.js';
+export * from './source.js';

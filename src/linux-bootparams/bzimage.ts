@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { BootprotoError, readCString } from '../core/index.js';
+import { BootprotoError, readCString, runReadPlan, runReadPlanSync, type ByteSource, type ReadPlan, type SourceReadContext, type SyncByteSource } from '../core/index.js';
 import { HDRS_MAGIC, LOADED_HIGH, SECTOR_SIZE } from './constants.js';
 import { decodeKernelInfo, type KernelInfo } from './kernel-info.js';
 import { decodeSetupHeader, effectiveSetupSects, protocolText, type SetupHeader } from './setup-header.js';
@@ -227,4 +227,154 @@ export function inspectBzImage(bytes: Uint8Array): BzImageInfo {
     }
   }
   return info;
+}
+
+// ---------------------------------------------------------------------------
+// A kernel image that is not in memory: its headers read through a slice reader.
+
+/** The largest `kernel_info` (`size_total`) {@link readBzImageHeaders} reads: 64 KiB (Linux 6.1's is 28 bytes). */
+export const MAX_KERNEL_INFO_READ = 64 * 1024;
+/** The bytes of one read while {@link readBzImageHeaders} computes the image checksum: 1 MiB. */
+export const CHECKSUM_READ_CHUNK = 1024 * 1024;
+
+/** Options of {@link readBzImageHeaders}. */
+export interface ReadBzImageOptions {
+  /**
+   * Also compute the image checksum (protocol 2.08+), which reads the whole
+   * kernel part (`(setup_sects + 1) * 512 + syssize * 16` bytes) in
+   * {@link CHECKSUM_READ_CHUNK} slices: memory stays bounded, but every byte
+   * is read. Off by default.
+   */
+  checksum?: boolean;
+}
+
+function u32At(b: Uint8Array, o: number): number {
+  return ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) + (b[o + 3] as number) * 0x1000000;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The reads of {@link readBzImageHeaders}, written once for sync and async sources. */
+function* bzImagePlan(size: number, options: ReadBzImageOptions): ReadPlan<BzImageInfo> {
+  const setupWhat: SourceReadContext = { format: 'linux', structure: 'setup_header' };
+  // The setup header ends by 0x283 (the jump at 0x200 reaches 0x281 at most): 1 KiB holds it.
+  let head = yield { offset: 0, length: Math.min(size, 1024), what: setupWhat };
+  const header = decodeSetupHeader(head);
+  const protocol = header.version ?? 0;
+  const setupSects = effectiveSetupSects(header.setupSects);
+  const setupSize = (setupSects + 1) * SECTOR_SIZE; // at most 256 sectors: 128 KiB
+  const setupEnd = Math.min(size, setupSize);
+  if (head.length < setupEnd) head = concat(head, yield { offset: head.length, length: setupEnd - head.length, what: setupWhat });
+  const setup = head.subarray(0, setupEnd);
+  const notes: string[] = [];
+  let peCoff = findPeHeader(setup);
+  if (!peCoff.present && setup.length >= 0x40 && setup[0] === 0x4d && setup[1] === 0x5a) {
+    // "MZ", and e_lfanew beyond the real-mode part: read the 4 bytes it points at.
+    const lfanew = u32At(setup, 0x3c);
+    if (lfanew >= setup.length && lfanew <= size - 4) {
+      const sig = yield { offset: lfanew, length: 4, what: { format: 'linux', structure: 'IMAGE_NT_HEADERS', field: 'e_lfanew' } };
+      if (sig[0] === 0x50 && sig[1] === 0x45 && sig[2] === 0 && sig[3] === 0) peCoff = { present: true, peOffset: lfanew };
+    }
+  }
+  const info: BzImageInfo = {
+    header,
+    protocol,
+    protocolText: protocolText(protocol),
+    setupSects,
+    setupSize,
+    protectedModeSize: Math.max(0, size - setupSize),
+    syssizeBytes: header.syssize * 16,
+    isBzImage: protocol >= 0x200 && ((header.loadflags ?? 0) & LOADED_HIGH) !== 0,
+    peCoff,
+    notes,
+  };
+  if (size < setupSize) notes.push(`the bytes given (${size}) end inside the real-mode part (${setupSize})`);
+  const kv = header.kernelVersion ?? 0;
+  if (kv !== 0) {
+    const at = kv + 0x200;
+    if (at >= setupSize) notes.push(`kernel_version 0x${kv.toString(16)} points outside the setup code (0x${setupSize.toString(16)} bytes)`);
+    else {
+      try {
+        info.kernelVersion = readCString(setup, at, setupSize - at, { format: 'linux', structure: 'setup_header', field: 'kernel_version' }).text;
+      } catch (e) {
+        if (!(e instanceof BootprotoError)) throw e;
+        notes.push(`kernel version string: ${e.reason}`);
+      }
+    }
+  }
+  if (header.payloadOffset !== undefined && header.payloadOffset !== 0) {
+    const fileOffset = setupSize + header.payloadOffset;
+    const length = header.payloadLength ?? 0;
+    const complete = fileOffset + length <= size;
+    let compression: Compression = 'unknown';
+    if (fileOffset < size) {
+      const magic = yield { offset: fileOffset, length: Math.min(8, size - fileOffset), what: { format: 'linux', structure: 'setup_header', field: 'payload_offset' } };
+      compression = detectCompression(magic);
+    }
+    info.payload = { fileOffset, length, compression, complete };
+    if (!complete) notes.push(`the payload [0x${fileOffset.toString(16)}, +0x${length.toString(16)}) runs past the bytes given`);
+  }
+  if (protocol >= 0x208 && options.checksum === true) {
+    const covered = setupSize + header.syssize * 16;
+    if (covered >= SECTOR_SIZE + 4 && covered <= size) {
+      const what: SourceReadContext = { format: 'linux', structure: 'setup_header', field: 'syssize' };
+      let crc = 0xffffffff;
+      for (let at = 0; at < covered - 4; at += CHECKSUM_READ_CHUNK) {
+        crc = crc32Raw(yield { offset: at, length: Math.min(CHECKSUM_READ_CHUNK, covered - 4 - at), what }, crc);
+      }
+      const stored = u32At(yield { offset: covered - 4, length: 4, what }, 0);
+      info.checksum = { covered, stored, computed: crc, ok: stored === crc, trailing: size - covered };
+    }
+  }
+  if (header.kernelInfoOffset !== undefined && header.kernelInfoOffset !== 0) {
+    const at = setupSize + header.kernelInfoOffset;
+    info.kernelInfoFileOffset = at;
+    if (at + 12 > size) notes.push(`kernel_info at file offset 0x${at.toString(16)} is beyond the bytes given`);
+    else {
+      const what: SourceReadContext = { format: 'linux', structure: 'kernel_info', field: 'size_total' };
+      let ki = yield { offset: at, length: 12, what };
+      // size_total comes from the file: read no more than the file holds and MAX_KERNEL_INFO_READ.
+      const total = Math.min(Math.max(u32At(ki, 8), 12), size - at, MAX_KERNEL_INFO_READ);
+      if (total > 12) ki = concat(ki, yield { offset: at + 12, length: total - 12, what });
+      try {
+        info.kernelInfo = decodeKernelInfo(ki, 0);
+      } catch (e) {
+        if (!(e instanceof BootprotoError)) throw e;
+        notes.push(`kernel_info: ${e.reason}`);
+      }
+    }
+  }
+  return info;
+}
+
+/**
+ * Inspects a kernel image through a slice reader, reading only what the
+ * headers need: the first KiB (the setup header), the rest of the
+ * real-mode part (the version string, the PE header's offset; at most
+ * 128 KiB), 8 bytes at the payload (its compression), 4 at `e_lfanew` when
+ * it points past the real-mode part, and `kernel_info` (at most
+ * {@link MAX_KERNEL_INFO_READ}). The result is what {@link inspectBzImage}
+ * gives for the whole file, without `checksum` unless `options.checksum`
+ * asks for it (it reads every byte of the kernel part, in bounded slices).
+ * Throws what `decodeSetupHeader` throws, and `TRUNCATED` when the source
+ * returns fewer bytes than it said it has.
+ *
+ * @example
+ * ```ts
+ * const info = await readBzImageHeaders(blobSource(file)); // a 40 MB File: a few KiB read
+ * console.log(info.protocolText, info.kernelVersion, info.payload?.compression);
+ * ```
+ */
+export function readBzImageHeaders(source: ByteSource, options: ReadBzImageOptions = {}): Promise<BzImageInfo> {
+  return runReadPlan(source, bzImagePlan(source.size, options));
+}
+
+/** {@link readBzImageHeaders} through a synchronous source (a file read with `readSync`, bytes in memory). */
+export function readBzImageHeadersSync(source: SyncByteSource, options: ReadBzImageOptions = {}): BzImageInfo {
+  return runReadPlanSync(source, bzImagePlan(source.size, options));
 }

@@ -10,6 +10,12 @@
 import {
   BootprotoError,
   checkSpan,
+  runReadPlan,
+  runReadPlanSync,
+  type ByteSource,
+  type ReadPlan,
+  type SourceReadContext,
+  type SyncByteSource,
   viewLayout,
   viewTable,
   type Decoded,
@@ -831,4 +837,90 @@ export function detectPeImage(bytes: Uint8Array): boolean {
 /** Decodes the raw 8-byte name field as Latin-1 (every byte kept), for display of odd names. */
 export function rawNameLatin1(name: Uint8Array): string {
   return latin1.decode(name);
+}
+
+// ---------------------------------------------------------------------------
+// The headers of an image that is not in memory: read through a slice reader.
+
+/** The first read of {@link readPeHeaders}: enough for the headers and section table of every image seen so far. */
+export const PE_FIRST_READ = 1024;
+/**
+ * The most bytes {@link readPeHeaders} reads: `e_lfanew` plus the PE
+ * signature, COFF header, `SizeOfOptionalHeader` (at most 65,535) and
+ * `NumberOfSections` × 40 (at most 2.6 MB). A larger `e_lfanew` is a
+ * `LIMIT` error rather than a read.
+ */
+export const MAX_PE_HEADERS_READ = 4 * 1024 * 1024;
+
+/** What {@link readPeHeaders} read and the views over it. */
+export interface PeHeadersRead {
+  /** The image's size (the source's). */
+  size: number;
+  /** The bytes read: the image from offset 0 to the end of the section table (or of the file, when it ends first). */
+  headers: Uint8Array;
+  /** Views of the headers and the section table, over {@link PeHeadersRead.headers}; offsets are file offsets. */
+  view: PeHeaderView;
+}
+
+/**
+ * How many bytes from the start the headers need, as far as `head` shows:
+ * `head.length` when it holds them all (or when a magic number is wrong,
+ * which the views will report).
+ */
+function peHeadersEnd(head: Uint8Array): number {
+  if (head.length < 64) return 64;
+  if (le16(head, 0) !== IMAGE_DOS_SIGNATURE) return head.length;
+  const fileHeaderEnd = le32(head, 60) + 4 + IMAGE_FILE_HEADER.size;
+  if (head.length < fileHeaderEnd) return fileHeaderEnd;
+  const fh = fileHeaderEnd - IMAGE_FILE_HEADER.size;
+  if (le32(head, fh - 4) !== IMAGE_NT_SIGNATURE) return head.length;
+  return Math.max(head.length, fileHeaderEnd + le16(head, fh + 16) + le16(head, fh + 2) * IMAGE_SECTION_HEADER.size);
+}
+
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The reads of {@link readPeHeaders}: the first {@link PE_FIRST_READ} bytes, then what the headers say is missing. */
+function* peHeadersPlan(size: number): ReadPlan<PeHeadersRead> {
+  const what: SourceReadContext = { format: 'pecoff', structure: 'IMAGE_NT_HEADERS' };
+  let head = yield { offset: 0, length: Math.min(size, PE_FIRST_READ), what };
+  for (let step = 0; step < 3 && head.length < size; step++) {
+    const need = peHeadersEnd(head);
+    if (need <= head.length) break;
+    if (need > MAX_PE_HEADERS_READ) {
+      throw new BootprotoError({ code: 'LIMIT', format: 'pecoff', structure: 'IMAGE_NT_HEADERS', field: 'e_lfanew', offset: 60, reason: `the headers would end at ${need}, past the ${MAX_PE_HEADERS_READ}-byte bound of a header read` });
+    }
+    const end = Math.min(size, need);
+    head = joined(head, yield { offset: head.length, length: end - head.length, what });
+  }
+  // The views check everything; when the file ended first, `head` is the whole
+  // file and the errors are those of viewPeHeaders on it.
+  return { size, headers: head, view: new PeHeaderView(head) };
+}
+
+/**
+ * Reads the headers and the section table of a PE image through a slice
+ * reader: the first {@link PE_FIRST_READ} bytes, and one more read when the
+ * section table ends after them (never past {@link MAX_PE_HEADERS_READ}).
+ * Throws what {@link viewPeHeaders} throws, and `TRUNCATED` when the source
+ * returns fewer bytes than it said it has. Section data are not read: for
+ * a section's bytes, read `SizeOfRawData` at `PointerToRawData` yourself.
+ *
+ * @example
+ * ```ts
+ * const { view, size } = await readPeHeaders(blobSource(file)); // a browser File
+ * for (const s of view.sections.decodeAll()) console.log(s.virtualAddress, s.sizeOfRawData);
+ * ```
+ */
+export function readPeHeaders(source: ByteSource): Promise<PeHeadersRead> {
+  return runReadPlan(source, peHeadersPlan(source.size));
+}
+
+/** {@link readPeHeaders} through a synchronous source (a file read with `readSync`, bytes in memory). */
+export function readPeHeadersSync(source: SyncByteSource): PeHeadersRead {
+  return runReadPlanSync(source, peHeadersPlan(source.size));
 }
