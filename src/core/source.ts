@@ -107,7 +107,13 @@ export interface BlobLike {
   /** Size in bytes. */
   readonly size: number;
   /** A blob of the bytes `[start, end)`. */
-  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+  slice(start?: number, end?: number): BlobSliceLike;
+}
+
+/** The part of a sliced `Blob` that {@link blobSource} uses. */
+export interface BlobSliceLike {
+  /** The slice's bytes. */
+  arrayBuffer(): Promise<ArrayBuffer>;
 }
 
 /**
