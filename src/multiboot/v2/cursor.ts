@@ -80,15 +80,18 @@ export class Mb2TagCursor {
   /** Moves to the next tag; false when there is none (after the end tag, or at `total_size`). */
   next(): boolean {
     // One field says where the next head is and whether the walk is over
-    // (it is `end` then), so a step reads three fields and two words.
+    // (it is `end` then). Whatever a walk rarely meets is out of line: the
+    // end of total_size is a call (atEnd), errors are thrown. V8 compiles a
+    // call a walk never made as an exit from the compiled loop, where an
+    // inline `return false` would be a second way out of next() that makes
+    // it forget the fields just stored, and reload them at every read.
     const o = this.nextOffset;
     const end = this.end;
-    if (o >= end) return false;
-    if (end - o < 8) this.fail(o, 'TRUNCATED', `${end - o} bytes left before total_size, a tag head needs 8`);
+    if (o + 8 > end) return this.atEnd(o);
     const dv = this.dv;
     const type = dv.getUint32(o, true);
     const size = dv.getUint32(o + 4, true);
-    if (size < 8 || size > end - o) this.badSize(o, size);
+    if (size < 8 || size > end - o) throw this.sizeError(o, size);
     this.offset = o;
     this.type = type;
     this.size = size;
@@ -101,6 +104,12 @@ export class Mb2TagCursor {
     return true;
   }
 
+  /** No whole tag head fits before total_size: the walk is over, or the last tag is cut short. */
+  private atEnd(o: number): boolean {
+    if (o >= this.end) return false;
+    throw this.error(o, 'TRUNCATED', `${this.end - o} bytes left before total_size, a tag head needs 8`);
+  }
+
   /** Starts the walk again. */
   reset(): void {
     this.offset = -1;
@@ -111,7 +120,7 @@ export class Mb2TagCursor {
 
   /** The u32 at `at` bytes into the current tag (within its size). */
   u32(at: number): number {
-    if (!(at >= 0 && at + 4 <= this.size)) this.fail(this.offset, 'OUT_OF_BOUNDS', `byte ${at} is outside the tag's ${this.size} bytes`);
+    if (!(at >= 0 && at + 4 <= this.size)) throw this.error(this.offset, 'OUT_OF_BOUNDS', `byte ${at} is outside the tag's ${this.size} bytes`);
     return this.dv.getUint32(this.offset + at, true);
   }
 
@@ -146,14 +155,19 @@ export class Mb2TagCursor {
     return table;
   }
 
-  private badSize(offset: number, size: number): never {
-    if (size < 8) this.fail(offset, 'BAD_VALUE', `tag size ${size} is below 8`);
-    return this.fail(offset, 'TRUNCATED', `tag of ${size} bytes runs past total_size`);
+  private sizeError(offset: number, size: number): BootprotoError {
+    if (size < 8) return this.error(offset, 'BAD_VALUE', `tag size ${size} is below 8`);
+    return this.error(offset, 'TRUNCATED', `tag of ${size} bytes runs past total_size`);
   }
 
   private fail(offset: number, code: 'TRUNCATED' | 'BAD_VALUE' | 'OUT_OF_BOUNDS', reason: string): never {
+    throw this.error(offset, code, reason);
+  }
+
+  /** The error to throw; the walk is over after it (next() returns false). */
+  private error(offset: number, code: 'TRUNCATED' | 'BAD_VALUE' | 'OUT_OF_BOUNDS', reason: string): BootprotoError {
     this.nextOffset = this.end;
-    throw new BootprotoError({ code, format: 'multiboot2', structure: 'multiboot2_tag', offset, reason });
+    return new BootprotoError({ code, format: 'multiboot2', structure: 'multiboot2_tag', offset, reason });
   }
 }
 
