@@ -7,7 +7,8 @@
  * @module
  */
 import { UKI_SECTIONS, formatSbat, utf8Bytes, type SbatRecord } from './efi.js';
-import { decodePeImage, detectPeImage, findSection, sectionContents } from './image.js';
+import { BootprotoError } from '../core/index.js';
+import { decodePeImage, detectPeImage, findSection, sectionContents, type PeImage } from './image.js';
 import { replaceSection } from './replace.js';
 import { addSections, type NewSection } from './write.js';
 
@@ -53,10 +54,21 @@ export function mergeSbat(sources: readonly (string | Uint8Array | undefined)[])
   return `${SBAT_HEADER_LINE}\n${lines.map((l) => `${l}\n`).join('')}\0`;
 }
 
-/** The `.sbat` text of a PE image, or undefined when it is not a PE image or has none. */
-function imageSbat(bytes: Uint8Array): Uint8Array | undefined {
+/**
+ * The `.sbat` text of a PE image, or undefined when it has none. A kernel
+ * that is not a PE image whose headers decode has none (ukify skips it too);
+ * the stub's headers must decode.
+ */
+function imageSbat(bytes: Uint8Array, lenient: boolean): Uint8Array | undefined {
   if (!detectPeImage(bytes)) return undefined;
-  const s = findSection(decodePeImage(bytes), '.sbat');
+  let im: PeImage;
+  try {
+    im = decodePeImage(bytes);
+  } catch (e) {
+    if (lenient && e instanceof BootprotoError) return undefined;
+    throw e;
+  }
+  const s = findSection(im, '.sbat');
   return s === undefined ? undefined : sectionContents(s);
 }
 
@@ -108,10 +120,10 @@ export interface UkiParts {
  * its checksum is correct; it is not signed.
  */
 export function buildUki(parts: UkiParts): Uint8Array {
-  const stubSbat = imageSbat(parts.stub);
+  const stubSbat = imageSbat(parts.stub, false);
   const user = parts.sbat ?? UKI_DEFAULT_SBAT;
   const userText = user.length === 0 ? undefined : user[0]?.componentName === 'sbat' ? formatSbat(user) : `${SBAT_HEADER_LINE}\n${formatSbat(user)}`;
-  const merged = utf8Bytes(mergeSbat([stubSbat, imageSbat(parts.linux), userText]));
+  const merged = utf8Bytes(mergeSbat([stubSbat, imageSbat(parts.linux, true), userText]));
   const stub = stubSbat !== undefined ? replaceSection(parts.stub, '.sbat', merged, { updateChecksum: false }) : parts.stub;
   const text = (s: string | undefined): Uint8Array | undefined => (s === undefined ? undefined : utf8Bytes(s));
   const byName: Record<string, Uint8Array | undefined> = {

@@ -217,7 +217,7 @@ describe('replaceSection moves a section that outgrows its room to the end of th
       }),
       { numRuns: 100 },
     );
-  });
+  }, 60_000);
 });
 
 describe('addSections writes long names through the COFF string table as objcopy does', () => {
@@ -311,4 +311,44 @@ describe('SBAT merged as ukify merges it', () => {
     expect(decodeSbat(im).length).toBe(122);
     expect(validateUki(uki)).toEqual([]);
   });
+});
+
+describe('mutation pass over the writers', () => {
+  it('mutated images: only BootprotoError escapes replaceSection (grow, shrink, move) and addSections (long names), and what they write decodes', () => {
+    const names = ['app64.efi', 'uki-objcopy.efi', 'bplib.dll', 'app64-longname.efi', 'app64-nosym.efi', 'app32.efi', 'app64-signed.efi'] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...names),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 8 }),
+        fc.nat(0x3000),
+        fc.boolean(),
+        (file, flips, size, inHeaders) => {
+          const b = fixture(file);
+          const im0 = decodePeImage(b);
+          // Half the time aim at the headers and section table, else anywhere (symbol and string tables included).
+          const span = inHeaders ? Math.min(b.length, im0.sectionTableOffset + 40 * im0.sections.length) : b.length;
+          for (const [at, v] of flips) b[at % span] = v;
+          const attempts: (() => Uint8Array)[] = [
+            () => replaceSection(b, im0.sections[0]?.resolvedName ?? '.text', new Uint8Array(size), { allowMove: true }),
+            () => replaceSection(b, '.sbat', new Uint8Array(size).fill(0x41)),
+            () => replaceSection(b, im0.sections.at(-1)?.resolvedName ?? '.reloc', new Uint8Array(size), { allowMove: true }),
+            () => addSections(b, [{ name: '.a-long-section-name', data: new Uint8Array(size % 300) }]),
+          ];
+          for (const run of attempts) {
+            let out: Uint8Array | undefined;
+            try {
+              out = run();
+            } catch (e) {
+              if (!(e instanceof BootprotoError)) throw e;
+            }
+            if (out !== undefined) {
+              expect(() => decodePeImage(out)).not.toThrow();
+              expect(() => validatePeImage(out)).not.toThrow();
+            }
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  }, 60_000);
 });
