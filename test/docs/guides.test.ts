@@ -80,9 +80,6 @@ const PAGE_NAMES: Record<string, Record<string, string>> = {
   'docs/multiboot.md': {
     ramDump: `__ram(__regions('samples/multiboot/qemu-mb1-128M', { 'info.bin': 0x9500n, 'mmap.bin': 0x9000n, 'mods.bin': 0x105000n, 'mod0-string.bin': 0x105020n, 'mod1-string.bin': 0x105033n, 'cmdline.bin': 0x10503cn, 'boot_loader_name.bin': 0x105060n, 'mod0-data.bin': 0x106000n, 'mod1-data.bin': 0x107000n }))`,
   },
-  'docs/fdt.md': {
-    dtb: `__file('test/fixtures/fdt/features.dtb')`, // dtc-built, with /aliases
-  },
   'docs/core.md': {
     bytes: `__file('samples/pvh/qemu-pc-128M/memmap.bin')`,
     count: `5`,
