@@ -16,6 +16,7 @@ const nodeOnly = [
   'test/bundle-size.test.ts', // bundles the package with esbuild and gzips it
   'test/alloc-guards.test.ts', // heap deltas: --expose-gc, node:v8, process.memoryUsage
   'test/*/alloc.test.ts', // the same allocation guard per module
+  'test/pecoff/header-view.test.ts', // ends with the header view's allocation guard (node:v8, process.memoryUsage)
   'test/cli/**', // the command line (src/cli is Node code: files, stdout, exit codes)
   'test/fuzz/**', // the fuzz harness: its targets include the CLI (files, child processes) and heap checks
 ];

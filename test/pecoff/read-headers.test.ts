@@ -5,14 +5,14 @@
  * give, read a few KiB, and fail as the whole-file functions fail. The
  * kernel is the committed sample head of Debian's vmlinuz, padded.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BootprotoError, bytesSource, countingSource, type ByteSource, type SyncByteSource } from '../../src/core/index.js';
 import { inspectBzImage, readBzImageHeaders, readBzImageHeadersSync } from '../../src/linux-bootparams/index.js';
 import { MAX_PE_HEADERS_READ, locatePeHeaders, readPeHeaders, readPeHeadersSync, viewPeHeaders } from '../../src/pecoff/index.js';
+import { readBytes } from '../helpers/files.js';
 import { FIXTURES, fixture } from './helpers.js';
 
-const KERNEL_HEAD = new Uint8Array(readFileSync('samples/linux/vmlinuz-head.bin'));
+const KERNEL_HEAD = readBytes('samples/linux/vmlinuz-head.bin');
 
 /** A source of `size` bytes: `head`, then zeros (a large file without the memory). */
 function paddedSource(head: Uint8Array, size: number): SyncByteSource {
