@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { UKI_SECTIONS, formatSbat, utf8Bytes, type SbatRecord } from './efi.js';
+import { UKI_SECTIONS, formatSbat, parseSbat, utf8Bytes, type SbatRecord } from './efi.js';
 import { BootprotoError } from '../core/index.js';
 import { decodePeImage, detectPeImage, findSection, sectionContents, type PeImage } from './image.js';
 import { replaceSection } from './replace.js';
@@ -19,10 +19,7 @@ export const SBAT_HEADER_LINE = 'sbat,1,SBAT Version,sbat,1,https://github.com/r
 export const UKI_SBAT_LINE = 'uki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/';
 
 /** The records {@link buildUki} adds when the caller gives none: the `uki` record, after the version line. */
-export const UKI_DEFAULT_SBAT: readonly SbatRecord[] = [
-  { componentName: 'sbat', componentGeneration: '1', vendorName: 'SBAT Version', vendorPackageName: 'sbat', vendorVersion: '1', vendorUrl: 'https://github.com/rhboot/shim/blob/main/SBAT.md', extra: [] },
-  { componentName: 'uki', componentGeneration: '1', vendorName: 'UKI', vendorPackageName: 'uki', vendorVersion: '1', vendorUrl: 'https://uapi-group.org/specifications/specs/unified_kernel_image/', extra: [] },
-];
+export const UKI_DEFAULT_SBAT: readonly SbatRecord[] = /* @__PURE__ */ parseSbat(`${SBAT_HEADER_LINE}\n${UKI_SBAT_LINE}\n`);
 
 const utf8 = new TextDecoder('utf-8');
 
