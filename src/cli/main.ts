@@ -150,8 +150,13 @@ function readInput(file: string): Uint8Array {
  * slices instead (--whole overrides). Every other input is read whole.
  */
 const WHOLE_FILE_LIMIT = 16 * 1024 * 1024;
-/** What `inspect FILE` reads first of a large file to tell its format (Multiboot headers lie in the first 32 KiB). */
-const DETECT_BYTES = 64 * 1024;
+/**
+ * What `inspect FILE` reads first of a large file to tell its format: enough
+ * for the kernel and PE magic numbers (other formats are read whole anyway),
+ * and not 4096, the size of a zero page. Later reads inside it are served
+ * from it.
+ */
+const DETECT_BYTES = 8 * 1024;
 
 /** A file opened for slice reads (a synchronous slice reader over a file descriptor). */
 interface FileSource extends SyncByteSource {
@@ -205,9 +210,14 @@ function inspectLargeImage(o: Options, file: string): Inspection | undefined {
     return undefined;
   }
   if (size <= WHOLE_FILE_LIMIT) return undefined;
-  const source = openSource(file);
+  const file_ = openSource(file);
   try {
-    const head = readSourceSync(source, 0, Math.min(source.size, DETECT_BYTES), { format: 'pecoff', structure: 'file' });
+    const head = readSourceSync(file_, 0, Math.min(file_.size, DETECT_BYTES), { format: 'pecoff', structure: 'file' });
+    // Reads inside the first bytes come from them, the rest from the file.
+    const source: SyncByteSource = {
+      size: file_.size,
+      read: (offset, length) => (offset + length <= head.length ? head.subarray(offset, offset + length) : file_.read(offset, length)),
+    };
     const format = detectFormat(head);
     const note = `headers only: the file has ${source.size} bytes (over ${WHOLE_FILE_LIMIT}); inspect --whole reads it all for the checksum, digest and directories`;
     if (format === 'bzimage') {
@@ -223,7 +233,7 @@ function inspectLargeImage(o: Options, file: string): Inspection | undefined {
     if (format === 'pe') return peHeadersFromSource(source, note);
     return undefined;
   } finally {
-    source.close();
+    file_.close();
   }
 }
 
