@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { NODE_ONLY } from './test/helpers/node-only.js';
 
 // Two projects: `node` runs every test (with the allocation guard's flags);
 // `browser` runs the library test suite again in Debian's Chromium, proving
@@ -8,18 +9,6 @@ import { playwright } from '@vitest/browser-playwright';
 // binary if needed.
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-// The tests that need Node itself, so run in the node project only
-// (docs/testing.md lists them too).
-const nodeOnly = [
-  'test/tools/**', // live cross-checks against QEMU, gcc, GRUB… (their own config)
-  'test/docs/**', // run the docs' code blocks through tsc and the file system
-  'test/bundle-size.test.ts', // bundles the package with esbuild and gzips it
-  'test/alloc-guards.test.ts', // heap deltas: --expose-gc, node:v8, process.memoryUsage
-  'test/*/alloc.test.ts', // the same allocation guard per module
-  'test/pecoff/header-view.test.ts', // ends with the header view's allocation guard (node:v8, process.memoryUsage)
-  'test/cli/**', // the command line (src/cli is Node code: files, stdout, exit codes)
-  'test/fuzz/**', // the fuzz harness: its targets include the CLI (files, child processes) and heap checks
-];
 
 export default defineConfig({
   test: {
@@ -38,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/**/*.test.ts'],
-          exclude: nodeOnly,
+          exclude: [...NODE_ONLY], // the tests that need Node (the list says why)
           browser: {
             enabled: true,
             headless: true,

@@ -1,0 +1,18 @@
+/**
+ * The tests that need Node itself, so run in the node project only (the
+ * browser project excludes them; vitest.config.ts). Every other test file
+ * must load and pass in Chromium too: test/helpers/browser-safe.test.ts
+ * checks that none of them reaches a node: module. docs/testing.md lists
+ * these with the same reasons.
+ */
+export const NODE_ONLY: readonly string[] = [
+  'test/tools/**', // live cross-checks against QEMU, gcc, GRUB… (their own config)
+  'test/docs/**', // run the docs' code blocks through tsc and the file system
+  'test/bundle-size.test.ts', // bundles the package with esbuild and gzips it
+  'test/alloc-guards.test.ts', // heap deltas: --expose-gc, node:v8, process.memoryUsage
+  'test/*/alloc.test.ts', // the same allocation guard per module
+  'test/pecoff/header-view.test.ts', // ends with the header view's allocation guard (node:v8, process.memoryUsage)
+  'test/cli/**', // the command line (src/cli is Node code: files, stdout, exit codes)
+  'test/fuzz/**', // the fuzz harness: its targets include the CLI (files, child processes) and heap checks
+  'test/helpers/browser-safe.test.ts', // reads the test sources from disk
+];
