@@ -28,6 +28,10 @@
  * riscv64-linux-gnu build) has no PE target for RISC-V, so objdump is not
  * asked about those.
  *
+ * SBAT: `buildUki`'s merged `.sbat` is compared byte for byte with what
+ * systemd's own ukify (257, `systemd-ukify` from trixie, architecture all, run
+ * with bookworm's python3-pefile) writes for the same stub and kernel.
+ *
  * Needs: python3-pefile, pesign, binutils, dpkg, apt (network to Debian's archive).
  */
 import * as fs from 'node:fs';
@@ -93,11 +97,23 @@ async function downloadRiscv(): Promise<void> {
     expect(kpkg).not.toBe('');
     await runOk('apt-get', [...opts, 'download', kpkg, 'systemd-boot-efi'], { cwd: dir, timeoutMs: 900_000 });
   }
+  // systemd's ukify (architecture all; not in bookworm), to compare the SBAT it merges with ours.
+  if (!fs.readdirSync(dir).some((f) => f.startsWith('systemd-ukify_') && f.endsWith('.deb'))) {
+    await runOk('apt-get', [...opts, 'download', 'systemd-ukify'], { cwd: dir, timeoutMs: 600_000 });
+  }
   for (const deb of fs.readdirSync(dir).filter((f) => f.endsWith('.deb'))) await runOk('dpkg-deb', ['-x', path.join(dir, deb), path.join(dir, 'x')]);
   const boot = path.join(dir, 'x/boot');
   files.rvKernel = path.join(boot, fs.readdirSync(boot).find((f) => /^vmlinu[xz]-/.test(f)) as string);
   files.rvStub = path.join(dir, 'x/usr/lib/systemd/boot/efi/linuxriscv64.efi.stub');
   files.rvSdboot = path.join(dir, 'x/usr/lib/systemd/boot/efi/systemd-bootriscv64.efi');
+  files.ukify = path.join(dir, 'x/usr/lib/systemd/ukify');
+}
+
+/** Runs trixie's ukify (Python, with bookworm's python3-pefile) and returns the UKI it wrote. */
+async function ukify(stub: string, linux: string, out: string): Promise<Uint8Array> {
+  fs.writeFileSync(path.join(tmp, 'ukify-cmdline'), 'quiet');
+  await runOk('/usr/bin/python3', [files.ukify as string, 'build', `--stub=${stub}`, `--linux=${linux}`, '--uname=6.1.0-test', `--cmdline=@${tmp}/ukify-cmdline`, `--output=${out}`], { timeoutMs: 300_000 });
+  return read(out);
 }
 
 interface PefileView {
@@ -319,6 +335,37 @@ describe('buildUki merges SBAT on systemd\'s stub', () => {
     expect(validateUki(uki)).toEqual([]);
     // Debian bookworm's kernel (6.1) has no .sbat of its own, so only the stub's records and the default one are merged.
     expect(findSection(decodePeImage(read(files.kernel as string)), '.sbat')).toBeUndefined();
+  });
+});
+
+describe('SBAT merged as systemd\'s ukify (257, from trixie) merges it', () => {
+  const sbatOf = (b: Uint8Array): Uint8Array => {
+    const s = findSection(decodePeImage(b), '.sbat');
+    return s === undefined ? new Uint8Array() : s.data.subarray(0, s.virtualSize);
+  };
+  it.each([
+    ['systemd 252\'s x86-64 stub, Debian\'s kernel (no .sbat)', 'stub', 'kernel'],
+    ['the same stub, systemd-boot standing in for the kernel (a second .sbat to merge)', 'stub', 'sdboot'],
+    ['systemd 257\'s riscv64 stub, trixie\'s riscv64 kernel', 'rvStub', 'rvKernel'],
+  ])('%s: the same .sbat bytes', async (_what, stubName, linuxName) => {
+    const stub = files[stubName] as string;
+    const linux = linuxName === 'sdboot' ? path.join(cache, 'x/usr/lib/systemd/boot/efi/systemd-bootx64.efi') : (files[linuxName] as string);
+    const theirs = await ukify(stub, linux, path.join(tmp, `ukify-${stubName}-${linuxName}.efi`));
+    const ours = buildUki({ stub: read(stub), linux: read(linux), cmdline: 'quiet' });
+    expect(new TextDecoder().decode(sbatOf(ours))).toBe(new TextDecoder().decode(sbatOf(theirs)));
+    expect(hex(sbatOf(ours))).toBe(hex(sbatOf(theirs)));
+    const t = decodePeImage(theirs);
+    const stubIm = decodePeImage(read(stub));
+    const room = (stubIm.sections.find((x) => x.virtualAddress > (findSection(stubIm, '.sbat')?.virtualAddress ?? 0))?.virtualAddress ?? Infinity) - (findSection(stubIm, '.sbat')?.virtualAddress ?? 0);
+    if (sbatOf(ours).length > room) {
+      // ukify writes the merged .sbat in the stub's slot whatever its room in memory: it overlaps the next section.
+      expect(validatePeImage(theirs).map((p) => p.code)).toContain('SECTION_OVERLAP');
+      // bootproto moves it past the stub's sections instead.
+      expect(decodePeImage(ours).sections.map((x) => x.resolvedName).indexOf('.sbat')).toBe(stubIm.sections.length - 1);
+    } else {
+      expect(findSection(decodePeImage(ours), '.sbat')?.virtualAddress).toBe(findSection(t, '.sbat')?.virtualAddress);
+    }
+    await checkWithTools(write(`ours-${stubName}-${linuxName}.efi`, ours), !stubName.startsWith('rv'));
   });
 });
 
