@@ -103,12 +103,6 @@ export class FdtCursor {
   private declare readonly maxDepth: number;
   private nextOffset = 0;
   private rootClosed = false;
-  /**
-   * `old || rootClosed`: a property then takes the out-of-line path (a
-   * version before 16 may pad the value to 8; after the root closed a
-   * property is an error), so the common path tests one flag.
-   */
-  private declare slowProps: boolean;
   /** Set at `FDT_END`; `nextOffset` then points at the end of the structure block, so that `next()` leaves its fast path. */
   private done = false;
 
@@ -127,7 +121,6 @@ export class FdtCursor {
     this.lastNul = nul >= geometry.stringsOffset ? nul : -1;
     this.old = geometry.header.version < 16;
     this.maxDepth = options.maxDepth ?? FDT_MAX_DEPTH;
-    this.slowProps = this.old;
   }
 
   /** Goes back to the start of the structure block. */
@@ -139,7 +132,6 @@ export class FdtCursor {
     this.depth = 0;
     this.token = 0;
     this.rootClosed = false;
-    this.slowProps = this.old;
     this.done = false;
     return this;
   }
@@ -153,7 +145,6 @@ export class FdtCursor {
     this.depth = depth;
     this.token = 0;
     this.rootClosed = false;
-    this.slowProps = this.old;
     this.done = false;
     return this;
   }
@@ -172,7 +163,8 @@ export class FdtCursor {
     // (one test covers len > INT_MAX too, as structEnd <= INT_MAX), and the
     // name must start at or before the strings block's last NUL (one test
     // covers nameoff > INT_MAX too); anything else goes to other(), which
-    // finds the error and throws it.
+    // finds the error and throws it. (A call the walk never makes is
+    // compiled by V8 as an exit from the loop, so these cost nothing.)
     const o = this.nextOffset;
     const abs = this.structOffset + o;
     const end = this.structEnd;
@@ -181,9 +173,10 @@ export class FdtCursor {
     const tag = dv.getUint32(abs);
     this.offset = o;
     if (tag === FDT_PROP) {
-      if (this.slowProps || abs + 12 > end) return this.other(tag, abs, o);
+      if (this.rootClosed || abs + 12 > end) return this.other(tag, abs, o);
       const len = dv.getUint32(abs + 4);
-      const valueEnd = abs + 12 + len;
+      const valueStart = this.old ? this.oldValueStart(abs, o, len) : abs + 12;
+      const valueEnd = valueStart + len;
       if (valueEnd > end) return this.other(tag, abs, o);
       const nameoff = dv.getUint32(abs + 8);
       const nameStart = this.stringsOffset + nameoff;
@@ -191,7 +184,7 @@ export class FdtCursor {
       this.nameStart = nameStart;
       this.currentNameLength = -1;
       this.nameoff = nameoff;
-      this.valueStart = abs + 12;
+      this.valueStart = valueStart;
       this.valueLength = len;
       this.nextOffset = (valueEnd - this.structOffset + 3) & ~3;
       this.token = FDT_PROP;
@@ -216,33 +209,9 @@ export class FdtCursor {
     return this.fail('TRUNCATED', abs, `the structure block ends at ${this.structEnd} before FDT_END (token at struct offset ${o})`);
   }
 
-  /** A property on the slow path: an old version's value alignment, or a property after the root closed. */
-  private oldProperty(abs: number, o: number): number {
-    const end = this.structEnd;
-    const len = this.dv.getUint32(abs + 4);
-    const valueStart = len >= 8 && (o + 12) % 8 !== 0 ? abs + 16 : abs + 12;
-    const valueEnd = valueStart + len;
-    if (valueEnd > end || len > INT_MAX) return this.badProperty(abs, o);
-    const nameoff = this.dv.getUint32(abs + 8);
-    const nameStart = this.stringsOffset + nameoff;
-    if (nameStart > this.lastNul) this.checkName(nameoff, abs + 8);
-    this.nameStart = nameStart;
-    this.currentNameLength = -1;
-    this.nameoff = nameoff;
-    this.valueStart = valueStart;
-    this.valueLength = len;
-    this.nextOffset = (valueEnd - this.structOffset + 3) & ~3;
-    this.token = FDT_PROP;
-    return FDT_PROP;
-  }
-
-  /** Throws the error of a property token that does not fit. */
-  private badProperty(abs: number, o: number): never {
-    const end = this.structEnd;
-    if (abs + 12 > end) this.fail('TRUNCATED', abs, 'property header runs past the end of the structure block', 'fdt_property');
-    const len = this.dv.getUint32(abs + 4);
-    if (len + o + 8 >= INT_MAX) this.fail('OUT_OF_BOUNDS', abs + 4, `property length ${len} overflows`, 'fdt_property', 'len');
-    return this.fail('TRUNCATED', abs + 4, `property value of ${len} bytes runs past the end of the structure block`, 'fdt_property', 'len');
+  /** Before version 16 a value of 8 bytes or more starts on an 8-byte boundary. */
+  private oldValueStart(abs: number, o: number, len: number): number {
+    return len >= 8 && (o + 12) % 8 !== 0 ? abs + 16 : abs + 12;
   }
 
   private beginNode(abs: number, o: number): number {
@@ -288,17 +257,16 @@ export class FdtCursor {
     switch (tag) {
       case FDT_PROP: {
         if (this.rootClosed) this.fail('BAD_VALUE', abs, 'a property after the root node closed');
-        if (this.old && abs + 12 <= end) return this.oldProperty(abs, o);
-        return this.badProperty(abs, o);
+        if (abs + 12 > end) this.fail('TRUNCATED', abs, 'property header runs past the end of the structure block', 'fdt_property');
+        const len = this.dv.getUint32(abs + 4);
+        if (len + o + 8 >= INT_MAX) this.fail('OUT_OF_BOUNDS', abs + 4, `property length ${len} overflows`, 'fdt_property', 'len');
+        return this.fail('TRUNCATED', abs + 4, `property value of ${len} bytes runs past the end of the structure block`, 'fdt_property', 'len');
       }
       case FDT_END_NODE: {
         if (this.depth === 0) this.fail('BAD_VALUE', abs, 'FDT_END_NODE with no node open');
         const depth = this.depth - 1;
         this.depth = depth;
-        if (depth === 0) {
-          this.rootClosed = true;
-          this.slowProps = true;
-        }
+        if (depth === 0) this.rootClosed = true;
         this.nextOffset = o + 4;
         this.token = FDT_END_NODE;
         return FDT_END_NODE;
