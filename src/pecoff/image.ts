@@ -246,36 +246,40 @@ function locateInto(bytes: Uint8Array, access: ArrayAccess, out: PeLocations, pa
   // budget for the field getters. Each view is moved by stores written out
   // rather than through one shared helper: a store site that sees the four
   // view classes goes megamorphic and costs more than the rest of the parse.
-  parts.current = bytes;
-  parts.access = access;
-  const dos = parts.dos;
-  dos.buffer = bytes;
-  dos.dv = dv;
-  dos.pos = base;
-  dos.byteOffset = 0;
+  // Pointer stores carry a write barrier: skipped when the array is the one the views already read.
+  if (parts.current !== bytes) {
+    parts.current = bytes;
+    parts.access = access;
+  }
+  parts.lazy = 3; // the MS-DOS header and the data directories: moved on first use
   const file = parts.file;
-  file.buffer = bytes;
-  file.dv = dv;
+  if (file.buffer !== bytes) {
+    file.buffer = bytes;
+    file.dv = dv;
+  }
   file.pos = base + fh;
   file.byteOffset = fh;
   if (pe32Plus) {
     const opt = parts.opt64;
-    opt.buffer = bytes;
-    opt.dv = dv;
+    if (opt.buffer !== bytes) {
+      opt.buffer = bytes;
+      opt.dv = dv;
+    }
     opt.pos = base + optionalHeaderOffset;
     opt.byteOffset = optionalHeaderOffset;
     parts.optionalHeader64 = opt;
     parts.optionalHeader32 = undefined;
   } else {
     const opt = parts.opt32;
-    opt.buffer = bytes;
-    opt.dv = dv;
+    if (opt.buffer !== bytes) {
+      opt.buffer = bytes;
+      opt.dv = dv;
+    }
     opt.pos = base + optionalHeaderOffset;
     opt.byteOffset = optionalHeaderOffset;
     parts.optionalHeader32 = opt;
     parts.optionalHeader64 = undefined;
   }
-  parts.dirs.place(bytes, access, dirs, directoryCount);
   parts.secs.place(bytes, access, sectionTableOffset, numberOfSections);
   return out;
 }
@@ -284,6 +288,8 @@ function locateInto(bytes: Uint8Array, access: ArrayAccess, out: PeLocations, pa
 interface PeViewParts {
   current: Uint8Array;
   access: ArrayAccess;
+  /** Bit 0: the MS-DOS header view, bit 1: the data-directory table, still on the previous image. */
+  lazy: number;
   dos: MovableState;
   file: MovableState;
   opt32: MovableState;
@@ -483,8 +489,6 @@ export function rvaToOffset(image: Pick<PeImage, 'sections' | 'optionalHeader' |
 export interface PeHeaderViews {
   /** Where the headers are. */
   readonly locations: PeLocations;
-  /** The MS-DOS header. */
-  readonly dosHeader: View<typeof IMAGE_DOS_HEADER.fields>;
   /** The COFF file header. */
   readonly fileHeader: View<typeof IMAGE_FILE_HEADER.fields>;
   /** The PE32 optional header, when the image is PE32. */
@@ -656,8 +660,11 @@ function plainOf(layout: Layout, v: Record<string, unknown>): Record<string, unk
 
 /** Moves a view to `offset` of `bytes` (the caller has checked that the structure fits). */
 function place(v: MovableState, bytes: Uint8Array, access: ArrayAccess, offset: number): void {
-  v.buffer = bytes;
-  v.dv = access.dv;
+  if (v.buffer !== bytes) {
+    // (pointer stores carry a write barrier: skipped when the array is the same)
+    v.buffer = bytes;
+    v.dv = access.dv;
+  }
   v.pos = access.base + offset;
   v.byteOffset = offset;
 }
@@ -726,19 +733,16 @@ class MovableTable<F extends Fields> implements TableView<F> {
 export class PeHeaderView implements PeHeaderViews {
   /** Where the headers are in the current image (one object, overwritten by each point). */
   readonly locations: PeLocations = { peOffset: 0, optionalHeaderOffset: 0, pe32Plus: false, optionalFixedSize: 0, sizeOfOptionalHeader: 0, sectionTableOffset: 0, numberOfSections: 0, directoryCount: 0 };
-  /** The MS-DOS header. */
-  readonly dosHeader: View<typeof IMAGE_DOS_HEADER.fields>;
   /** The COFF file header. */
   readonly fileHeader: View<typeof IMAGE_FILE_HEADER.fields>;
   /** The PE32 optional header, when the image is PE32. */
   optionalHeader32: View<typeof IMAGE_OPTIONAL_HEADER32.fields> | undefined;
   /** The PE32+ optional header, when the image is PE32+. */
   optionalHeader64: View<typeof IMAGE_OPTIONAL_HEADER64.fields> | undefined;
-  /** The data directories read (see {@link PeImage.dataDirectories}). */
-  readonly dataDirectories: TableView<typeof IMAGE_DATA_DIRECTORY.fields>;
   /** The section table. */
   readonly sections: TableView<typeof IMAGE_SECTION_HEADER.fields>;
   private current: Uint8Array = EMPTY;
+  private lazy = 0;
   private readonly dos = new (movableClass(IMAGE_DOS_HEADER))();
   private readonly file = new (movableClass(IMAGE_FILE_HEADER))();
   private readonly opt32 = new (movableClass(IMAGE_OPTIONAL_HEADER32))();
@@ -748,9 +752,7 @@ export class PeHeaderView implements PeHeaderViews {
 
   /** Views of the image in `bytes` (the checks of {@link locatePeHeaders}; it throws the same errors). */
   constructor(bytes: Uint8Array) {
-    this.dosHeader = this.dos as unknown as View<typeof IMAGE_DOS_HEADER.fields>;
     this.fileHeader = this.file as unknown as View<typeof IMAGE_FILE_HEADER.fields>;
-    this.dataDirectories = this.dirs;
     this.sections = this.secs;
     this.optionalHeader32 = undefined;
     this.optionalHeader64 = undefined;
@@ -760,6 +762,30 @@ export class PeHeaderView implements PeHeaderViews {
   /** The image the views read. */
   get bytes(): Uint8Array {
     return this.current;
+  }
+
+  /** The MS-DOS header (moved to the current image on first use after a point: pointing does not touch it). */
+  get dosHeader(): View<typeof IMAGE_DOS_HEADER.fields> {
+    const dos = this.dos;
+    if ((this.lazy & 1) !== 0) {
+      dos.buffer = this.current;
+      dos.dv = this.access.dv;
+      dos.pos = this.access.base;
+      dos.byteOffset = 0;
+      this.lazy &= ~1;
+    }
+    return dos as unknown as View<typeof IMAGE_DOS_HEADER.fields>;
+  }
+
+  /** The data directories read (see {@link PeImage.dataDirectories}); moved on first use after a point, like {@link PeHeaderView.dosHeader}. */
+  get dataDirectories(): TableView<typeof IMAGE_DATA_DIRECTORY.fields> {
+    const dirs = this.dirs;
+    if ((this.lazy & 2) !== 0) {
+      const at = this.locations;
+      dirs.place(this.current, this.access, at.optionalHeaderOffset + at.optionalFixedSize, at.directoryCount);
+      this.lazy &= ~2;
+    }
+    return dirs;
   }
 
   /**
