@@ -4,10 +4,11 @@
  * unchanged in Node and in Chromium:
  * - in Node, straight from disk (`node:fs` through `process.getBuiltinModule`,
  *   so that this file has no node: import for the browser bundle to trip on);
- * - in the browser, every file is fetched from the Vite dev server once when
- *   this module loads (top-level await; about 1 MB in all), gunzipped ahead
- *   for `.gz` names, then served from memory (use {@link readGunzipped} for
- *   those: the server may send them already decompressed).
+ * - in the browser, every file is fetched from the Vite dev server once per
+ *   run, when the first test file loads this module (top-level await; about
+ *   1 MB in all), gunzipped ahead for `.gz` names, then served from memory
+ *   (use {@link readGunzipped} for those: the server may send them already
+ *   decompressed).
  *
  * Paths are relative to the repository root: `test/fixtures/pvh/guest32.elf`.
  */
@@ -33,22 +34,28 @@ export const inNode: boolean = fs !== undefined && root.protocol === 'file:';
 /** True in the browser project (Chromium). */
 export const inBrowser: boolean = !inNode && typeof window === 'object' && typeof fetch === 'function';
 
-/** Every file the browser may ask for, as Vite serves it (path relative to this file → URL). */
-const served: Record<string, () => Promise<unknown>> = inNode
-  ? {}
-  : import.meta.glob(['../fixtures/**/*', '../../samples/**/*', '../../docs/*.md'], { query: '?url', import: 'default' });
+/**
+ * Every file the browser may ask for: the glob's keys (paths relative to this
+ * file). Its loaders are never called: the dev server serves each file at its
+ * own path, so one fetch per file is enough.
+ */
+const served: string[] = inNode ? [] : Object.keys(import.meta.glob(['../fixtures/**/*', '../../samples/**/*', '../../docs/*.md']));
 
+interface Entry {
+  raw: Uint8Array;
+  gunzipped?: Uint8Array;
+}
 /** Browser cache: repository-relative path → raw bytes and, for `.gz`, the gunzipped bytes. */
-const cache = new Map<string, { raw: Uint8Array; gunzipped?: Uint8Array }>();
+type Cache = Map<string, Entry>;
 
 async function gunzipInBrowser(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-async function loadServed(rel: string, load: () => Promise<unknown>): Promise<void> {
+async function loadServed(cache: Cache, rel: string): Promise<void> {
   const path = rel.replace(/^(\.\.\/)+/, (m) => (m === '../' ? 'test/' : ''));
-  const url = (await load()) as string;
+  const url = new URL(rel, import.meta.url);
   let response: Response;
   try {
     response = await fetch(url);
@@ -63,15 +70,35 @@ async function loadServed(rel: string, load: () => Promise<unknown>): Promise<vo
   cache.set(path, { raw, gunzipped: path.endsWith('.gz') ? (gzipped ? await gunzipInBrowser(raw) : raw) : undefined });
 }
 
-if (!inNode) {
-  // A few requests at a time: the browser project loads many test files at
-  // once, and thousands of pending requests make Chromium fail some of them.
-  const queue = Object.entries(served);
+async function loadAll(): Promise<Cache> {
+  const cache: Cache = new Map();
+  // A few requests at a time: thousands of pending requests make Chromium fail some.
+  const queue = [...served];
   const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await loadServed(...next);
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await loadServed(cache, next);
   };
   await Promise.all(Array.from({ length: 6 }, worker));
+  return cache;
 }
+
+/**
+ * Each test file runs in its own frame of vitest's page: the first one loads
+ * the files and leaves the (read-only) cache on the top window, where the
+ * others find it, instead of every file fetching them all again.
+ */
+function sharedLoad(): Promise<Cache> {
+  let top: { __bootprotoTestFiles?: Promise<Cache> } | undefined;
+  try {
+    top = window.top as unknown as { __bootprotoTestFiles?: Promise<Cache> };
+  } catch {
+    top = undefined; // another origin: load here
+  }
+  if (top === undefined || top === null) return loadAll();
+  top.__bootprotoTestFiles ??= loadAll();
+  return top.__bootprotoTestFiles;
+}
+
+const cache: Cache = inNode ? new Map() : await sharedLoad();
 
 function raw(path: string): Uint8Array {
   if (fs !== undefined) return fs.readFileSync(new URL(path, root));
@@ -90,7 +117,7 @@ export function readGunzipped(path: string): Uint8Array {
   if (zlib !== undefined) return new Uint8Array(zlib.gunzipSync(raw(path)));
   const hit = cache.get(path);
   if (hit?.gunzipped === undefined) throw new Error(`${path}: not a served .gz file`);
-  return hit.gunzipped.slice();
+  return new Uint8Array(hit.gunzipped); // a copy made in this frame (the cache may come from another)
 }
 
 /** A file's text: UTF-8, or Latin-1 (one character per byte, as Node's 'latin1'). */
