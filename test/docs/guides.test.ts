@@ -65,7 +65,7 @@ const NAMES: Record<string, string> = {
   osrel: `'ID=debian\\nVERSION_ID=12\\n'`,
   rsdpBytes: `__file('samples/pvh/qemu-pc-128M/rsdp.bin')`,
   infoBytes: `__file('samples/multiboot/grub-mb2-128M/info.bin')`,
-  xen: `__file('test/fixtures/multiboot/mb2-guest.elf')`,
+  xen: `__file('test/fixtures/multiboot/mb2-guest.elf')`, // no Xen image is committed: our Multiboot 2 guest stands in
   startInfo: `__file('samples/pvh/qemu-pc-128M/start_info.bin')`,
   memmap: `__file('samples/pvh/qemu-pc-128M/memmap.bin')`,
   ramDump: `__pvhRam()`,
