@@ -489,6 +489,8 @@ export function rvaToOffset(image: Pick<PeImage, 'sections' | 'optionalHeader' |
 export interface PeHeaderViews {
   /** Where the headers are. */
   readonly locations: PeLocations;
+  /** The MS-DOS header. */
+  readonly dosHeader: View<typeof IMAGE_DOS_HEADER.fields>;
   /** The COFF file header. */
   readonly fileHeader: View<typeof IMAGE_FILE_HEADER.fields>;
   /** The PE32 optional header, when the image is PE32. */
