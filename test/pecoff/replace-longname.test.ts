@@ -100,6 +100,23 @@ describe('replaceSection grows a section as objcopy --update-section does', () =
     expect(back.fileHeader.pointerToSymbolTable).toBe(decodePeImage(fixture('uki-objcopy.efi')).fileHeader.pointerToSymbolTable);
   });
 
+  it('fills a gap in the file after the section before moving anything', () => {
+    // uki-objcopy-update.efi's .cmdline has 0x600 raw bytes; say 0x200: a 0x400-byte gap follows it.
+    const b = fixture('uki-objcopy-update.efi');
+    const h = findSection(decodePeImage(b), '.cmdline')?.headerOffset ?? 0;
+    put(b, h + 16, 0x200);
+    const before = decodePeImage(b);
+    const out = replaceSection(b, '.cmdline', new Uint8Array(0x500).fill(0x71));
+    const im = decodePeImage(out);
+    expect(out.length).toBe(b.length);
+    expect(im.sections.map((x) => x.pointerToRawData)).toEqual(before.sections.map((x) => x.pointerToRawData));
+    expect(findSection(im, '.cmdline')).toMatchObject({ sizeOfRawData: 0x600, virtualSize: 0x500 });
+    expect(errors(out)).toEqual([]);
+    // One byte more than the gap holds: the rest moves by one FileAlignment step.
+    const more = decodePeImage(replaceSection(b, '.cmdline', new Uint8Array(0x601)));
+    expect(findSection(more, '.uname')?.pointerToRawData).toBe((findSection(before, '.uname')?.pointerToRawData ?? 0) + 0x200);
+  });
+
   it('grows the highest section in memory and SizeOfImage with it (objcopy would leave SizeOfImage short)', () => {
     const uki = fixture('uki-objcopy.efi');
     const kernel = new Uint8Array(0x23456).fill(0x4b);
