@@ -9,7 +9,6 @@ import { NODE_ONLY } from './test/helpers/node-only.js';
 // binary if needed.
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-
 export default defineConfig({
   test: {
     projects: [
