@@ -11,6 +11,7 @@ import {
   IMAGE_FILE_MACHINE,
   IMAGE_SCN,
   IMAGE_SUBSYSTEM,
+  decodeLinuxImageHeader,
   decodePeImage,
   flagNames,
   isUki,
@@ -57,10 +58,11 @@ function detectBzImageHeader(b: Uint8Array): boolean {
 
 /**
  * The headers of a PE image too large to read whole (see main.ts,
- * WHOLE_FILE_LIMIT), read through `source`: the summary's header facts and
- * section table, with the same keys as {@link peImage}'s, and `headersOnly`
- * instead of what needs the whole file (checksum, Authenticode digest,
- * certificates, relocations, debug records, SBAT, `.compat`, UKI parts).
+ * WHOLE_FILE_LIMIT), read through `source`: the summary's header facts,
+ * section table, Linux Image header and x86 bzImage flag, with the same keys
+ * as {@link peImage}'s, and `headersOnly` instead of what needs the whole
+ * file (checksum, Authenticode digest, certificates, relocations, debug
+ * records, SBAT, `.compat`, UKI parts).
  */
 export function peHeadersFromSource(source: SyncByteSource, note: string): Inspection {
   const { view } = readPeHeadersSync(source);
@@ -99,6 +101,8 @@ export function peHeadersFromSource(source: SyncByteSource, note: string): Inspe
         flags: flagNames(s.characteristics, IMAGE_SCN),
       };
     }),
+    // Both lie in the first bytes: the arm64/RISC-V Image header (64 bytes), the x86 setup header's magic.
+    linuxImage: decodeLinuxImageHeader(view.bytes),
     x86BzImage: detectBzImageHeader(view.bytes),
     headersOnly: note,
   };
