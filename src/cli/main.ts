@@ -61,8 +61,10 @@ input (the problems say why); 2 usage error or unreadable input.
 `,
   validate: `bootproto validate — check a structure and print every problem
 
-  Same inputs as inspect. Exit 0 when no error was found (warnings allowed),
-  1 when at least one error was found, 2 when the input cannot be read.
+  Same inputs as inspect. A file is always read whole, whatever its size
+  (every check needs every byte). Exit 0 when no error was found (warnings
+  allowed), 1 when at least one error was found, 2 when the input cannot be
+  read.
 
   --json   { "problems": [ … ] }: severity, code, format, structure, field,
            offset, paddr, message for each.
@@ -341,7 +343,9 @@ function printLines(lines: readonly string[]): void {
 }
 
 function runInspect(o: Options, validate: boolean): number {
-  const result = inspectOrReport(o);
+  // validate reads every byte whatever the size: a check it cannot make
+  // (checksum, digest, certificates) would be a problem it silently missed.
+  const result = inspectOrReport(validate ? { ...o, whole: true } : o);
   if (validate) {
     if (o.json) print(toJson({ problems: result.problems }));
     else {
