@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { BootprotoError, decodeLayout } from '../core/index.js';
-import { fdtGeometry, type FdtGeometry } from './blob.js';
+import { BootprotoError } from '../core/index.js';
+import { fdtGeometry, viewFdtReserveMap, type FdtGeometry } from './blob.js';
 import { FdtCursor, type FdtCursorOptions } from './cursor.js';
 import {
   FDT_BEGIN_NODE,
@@ -200,11 +200,7 @@ export class Fdt {
 
   /** The memory reservation map, without its terminating entry. */
   reservations(): FdtReserveEntry[] {
-    const out: FdtReserveEntry[] = [];
-    for (let i = 0; i < this.geometry.reserveCount; i++) {
-      out.push(decodeLayout(FDT_RESERVE_ENTRY, this.bytes, this.geometry.rsvmapOffset + i * FDT_RESERVE_ENTRY.size));
-    }
-    return out;
+    return viewFdtReserveMap(this.bytes, this.geometry).decodeAll();
   }
 
   /** A new cursor over the same blob. */
