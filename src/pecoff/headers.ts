@@ -16,43 +16,43 @@ export const IMAGE_DOS_HEADER = defineLayout({
   size: 64,
   fields: {
     /** "MZ" (0x5a4d). */
-    eMagic: u16(0, { spec: 'e_magic', values: { 0x5a4d: 'IMAGE_DOS_SIGNATURE' } }),
+    eMagic: u16(0, { values: { 0x5a4d: 'IMAGE_DOS_SIGNATURE' } }),
     /** Bytes on the last 512-byte page. */
-    eCblp: u16(2, { spec: 'e_cblp' }),
+    eCblp: u16(2),
     /** 512-byte pages in the file. */
-    eCp: u16(4, { spec: 'e_cp' }),
+    eCp: u16(4),
     /** Relocations. */
-    eCrlc: u16(6, { spec: 'e_crlc' }),
+    eCrlc: u16(6),
     /** Size of the header in 16-byte paragraphs. */
-    eCparhdr: u16(8, { spec: 'e_cparhdr' }),
+    eCparhdr: u16(8),
     /** Minimum extra paragraphs. */
-    eMinalloc: u16(10, { spec: 'e_minalloc' }),
+    eMinalloc: u16(10),
     /** Maximum extra paragraphs. */
-    eMaxalloc: u16(12, { spec: 'e_maxalloc' }),
+    eMaxalloc: u16(12),
     /** Initial SS. */
-    eSs: u16(14, { spec: 'e_ss' }),
+    eSs: u16(14),
     /** Initial SP. */
-    eSp: u16(16, { spec: 'e_sp' }),
+    eSp: u16(16),
     /** Checksum. */
-    eCsum: u16(18, { spec: 'e_csum' }),
+    eCsum: u16(18),
     /** Initial IP. */
-    eIp: u16(20, { spec: 'e_ip' }),
+    eIp: u16(20),
     /** Initial CS. */
-    eCs: u16(22, { spec: 'e_cs' }),
+    eCs: u16(22),
     /** File offset of the relocation table. */
-    eLfarlc: u16(24, { spec: 'e_lfarlc' }),
+    eLfarlc: u16(24),
     /** Overlay number. */
-    eOvno: u16(26, { spec: 'e_ovno' }),
+    eOvno: u16(26),
     /** Reserved words (the Linux x86 kernel keeps its legacy boot sector text here and after). */
-    eRes: bytes(28, 8, { spec: 'e_res' }),
+    eRes: bytes(28, 8),
     /** OEM identifier. */
-    eOemid: u16(36, { spec: 'e_oemid' }),
+    eOemid: u16(36),
     /** OEM information. */
-    eOeminfo: u16(38, { spec: 'e_oeminfo' }),
+    eOeminfo: u16(38),
     /** Reserved words. */
-    eRes2: bytes(40, 20, { spec: 'e_res2' }),
+    eRes2: bytes(40, 20),
     /** File offset of the PE signature (offset 0x3c). */
-    eLfanew: u32(60, { spec: 'e_lfanew' }),
+    eLfanew: u32(60),
   },
 });
 /**
@@ -67,21 +67,22 @@ export const IMAGE_FILE_HEADER = defineLayout({
   name: 'IMAGE_FILE_HEADER',
   format: 'pecoff',
   size: 20,
+  specCase: 'PascalCase',
   fields: {
     /** The target machine (`IMAGE_FILE_MACHINE_*`). */
-    machine: u16(0, { spec: 'Machine', values: IMAGE_FILE_MACHINE }),
+    machine: u16(0, { values: IMAGE_FILE_MACHINE }),
     /** Entries in the section table. */
-    numberOfSections: u16(2, { spec: 'NumberOfSections' }),
+    numberOfSections: u16(2),
     /** Link time, seconds since 1970 (0 or a hash in reproducible builds). */
-    timeDateStamp: u32(4, { spec: 'TimeDateStamp' }),
+    timeDateStamp: u32(4),
     /** File offset of the COFF symbol table, or 0 (GNU ld leaves one in EFI images). */
-    pointerToSymbolTable: u32(8, { spec: 'PointerToSymbolTable' }),
+    pointerToSymbolTable: u32(8),
     /** Records in the symbol table (18 bytes each); the string table follows them. */
-    numberOfSymbols: u32(12, { spec: 'NumberOfSymbols' }),
+    numberOfSymbols: u32(12),
     /** Size of the optional header, data directories included. */
-    sizeOfOptionalHeader: u16(16, { spec: 'SizeOfOptionalHeader' }),
+    sizeOfOptionalHeader: u16(16),
     /** `IMAGE_FILE_*` flags. */
-    characteristics: u16(18, { spec: 'Characteristics', flags: IMAGE_FILE_CHARACTERISTICS }),
+    characteristics: u16(18, { flags: IMAGE_FILE_CHARACTERISTICS }),
   },
 });
 /**
@@ -93,52 +94,52 @@ export type ImageFileHeader = Decoded<typeof IMAGE_FILE_HEADER.fields>;
 
 const STANDARD = {
   /** 0x10b (PE32) or 0x20b (PE32+). */
-  magic: u16(0, { spec: 'Magic', values: { 0x10b: 'IMAGE_NT_OPTIONAL_HDR32_MAGIC', 0x20b: 'IMAGE_NT_OPTIONAL_HDR64_MAGIC' } }),
+  magic: u16(0, { values: { 0x10b: 'IMAGE_NT_OPTIONAL_HDR32_MAGIC', 0x20b: 'IMAGE_NT_OPTIONAL_HDR64_MAGIC' } }),
   /** Linker major version. */
-  majorLinkerVersion: u8(2, { spec: 'MajorLinkerVersion' }),
+  majorLinkerVersion: u8(2),
   /** Linker minor version. */
-  minorLinkerVersion: u8(3, { spec: 'MinorLinkerVersion' }),
+  minorLinkerVersion: u8(3),
   /** Total size of the code sections. */
-  sizeOfCode: u32(4, { spec: 'SizeOfCode' }),
+  sizeOfCode: u32(4),
   /** Total size of the initialized data sections. */
-  sizeOfInitializedData: u32(8, { spec: 'SizeOfInitializedData' }),
+  sizeOfInitializedData: u32(8),
   /** Total size of the uninitialized (BSS) sections. */
-  sizeOfUninitializedData: u32(12, { spec: 'SizeOfUninitializedData' }),
+  sizeOfUninitializedData: u32(12),
   /** RVA of the entry point. */
-  addressOfEntryPoint: u32(16, { spec: 'AddressOfEntryPoint' }),
+  addressOfEntryPoint: u32(16),
   /** RVA of the start of code. */
-  baseOfCode: u32(20, { spec: 'BaseOfCode' }),
+  baseOfCode: u32(20),
 } as const;
 
 const WINDOWS_COMMON = {
   /** Alignment of sections in memory. */
-  sectionAlignment: u32(32, { spec: 'SectionAlignment' }),
+  sectionAlignment: u32(32),
   /** Alignment of section data in the file. */
-  fileAlignment: u32(36, { spec: 'FileAlignment' }),
+  fileAlignment: u32(36),
   /** Required OS major version. */
-  majorOperatingSystemVersion: u16(40, { spec: 'MajorOperatingSystemVersion' }),
+  majorOperatingSystemVersion: u16(40),
   /** Required OS minor version. */
-  minorOperatingSystemVersion: u16(42, { spec: 'MinorOperatingSystemVersion' }),
+  minorOperatingSystemVersion: u16(42),
   /** Image major version. */
-  majorImageVersion: u16(44, { spec: 'MajorImageVersion' }),
+  majorImageVersion: u16(44),
   /** Image minor version. */
-  minorImageVersion: u16(46, { spec: 'MinorImageVersion' }),
+  minorImageVersion: u16(46),
   /** Subsystem major version. */
-  majorSubsystemVersion: u16(48, { spec: 'MajorSubsystemVersion' }),
+  majorSubsystemVersion: u16(48),
   /** Subsystem minor version. */
-  minorSubsystemVersion: u16(50, { spec: 'MinorSubsystemVersion' }),
+  minorSubsystemVersion: u16(50),
   /** Reserved, must be 0. */
-  win32VersionValue: u32(52, { spec: 'Win32VersionValue' }),
+  win32VersionValue: u32(52),
   /** Size of the image in memory, headers included; a multiple of `SectionAlignment`. */
-  sizeOfImage: u32(56, { spec: 'SizeOfImage' }),
+  sizeOfImage: u32(56),
   /** Size of the headers (DOS stub, PE header, section table), rounded up to `FileAlignment`. */
-  sizeOfHeaders: u32(60, { spec: 'SizeOfHeaders' }),
+  sizeOfHeaders: u32(60),
   /** The imagehlp checksum, or 0. */
-  checkSum: u32(64, { spec: 'CheckSum' }),
+  checkSum: u32(64),
   /** `IMAGE_SUBSYSTEM_*`; EFI images use 10–13. */
-  subsystem: u16(68, { spec: 'Subsystem', values: IMAGE_SUBSYSTEM }),
+  subsystem: u16(68, { values: IMAGE_SUBSYSTEM }),
   /** `IMAGE_DLLCHARACTERISTICS_*` flags. */
-  dllCharacteristics: u16(70, { spec: 'DllCharacteristics', flags: IMAGE_DLLCHARACTERISTICS }),
+  dllCharacteristics: u16(70, { flags: IMAGE_DLLCHARACTERISTICS }),
 } as const;
 
 /** `IMAGE_OPTIONAL_HEADER32` without its data directories (96 bytes): PE32. */
@@ -146,25 +147,26 @@ export const IMAGE_OPTIONAL_HEADER32 = defineLayout({
   name: 'IMAGE_OPTIONAL_HEADER32',
   format: 'pecoff',
   size: 96,
+  specCase: 'PascalCase',
   fields: {
     ...STANDARD,
     /** RVA of the start of data (PE32 only). */
-    baseOfData: u32(24, { spec: 'BaseOfData' }),
+    baseOfData: u32(24),
     /** Preferred load address. */
-    imageBase: u32(28, { spec: 'ImageBase' }),
+    imageBase: u32(28),
     ...WINDOWS_COMMON,
     /** Stack reserve. */
-    sizeOfStackReserve: u32(72, { spec: 'SizeOfStackReserve' }),
+    sizeOfStackReserve: u32(72),
     /** Stack commit. */
-    sizeOfStackCommit: u32(76, { spec: 'SizeOfStackCommit' }),
+    sizeOfStackCommit: u32(76),
     /** Heap reserve. */
-    sizeOfHeapReserve: u32(80, { spec: 'SizeOfHeapReserve' }),
+    sizeOfHeapReserve: u32(80),
     /** Heap commit. */
-    sizeOfHeapCommit: u32(84, { spec: 'SizeOfHeapCommit' }),
+    sizeOfHeapCommit: u32(84),
     /** Reserved, must be 0. */
-    loaderFlags: u32(88, { spec: 'LoaderFlags' }),
+    loaderFlags: u32(88),
     /** Data directory entries that follow. */
-    numberOfRvaAndSizes: u32(92, { spec: 'NumberOfRvaAndSizes' }),
+    numberOfRvaAndSizes: u32(92),
   },
 });
 /**
@@ -179,23 +181,24 @@ export const IMAGE_OPTIONAL_HEADER64 = defineLayout({
   name: 'IMAGE_OPTIONAL_HEADER64',
   format: 'pecoff',
   size: 112,
+  specCase: 'PascalCase',
   fields: {
     ...STANDARD,
     /** Preferred load address. */
-    imageBase: u64(24, { spec: 'ImageBase' }),
+    imageBase: u64(24),
     ...WINDOWS_COMMON,
     /** Stack reserve. */
-    sizeOfStackReserve: u64(72, { spec: 'SizeOfStackReserve' }),
+    sizeOfStackReserve: u64(72),
     /** Stack commit. */
-    sizeOfStackCommit: u64(80, { spec: 'SizeOfStackCommit' }),
+    sizeOfStackCommit: u64(80),
     /** Heap reserve. */
-    sizeOfHeapReserve: u64(88, { spec: 'SizeOfHeapReserve' }),
+    sizeOfHeapReserve: u64(88),
     /** Heap commit. */
-    sizeOfHeapCommit: u64(96, { spec: 'SizeOfHeapCommit' }),
+    sizeOfHeapCommit: u64(96),
     /** Reserved, must be 0. */
-    loaderFlags: u32(104, { spec: 'LoaderFlags' }),
+    loaderFlags: u32(104),
     /** Data directory entries that follow. */
-    numberOfRvaAndSizes: u32(108, { spec: 'NumberOfRvaAndSizes' }),
+    numberOfRvaAndSizes: u32(108),
   },
 });
 /**
@@ -210,11 +213,12 @@ export const IMAGE_DATA_DIRECTORY = defineLayout({
   name: 'IMAGE_DATA_DIRECTORY',
   format: 'pecoff',
   size: 8,
+  specCase: 'PascalCase',
   fields: {
     /** RVA of the table (a file offset for the certificate table). */
-    virtualAddress: u32(0, { spec: 'VirtualAddress' }),
+    virtualAddress: u32(0),
     /** Size of the table in bytes. */
-    size: u32(4, { spec: 'Size' }),
+    size: u32(4),
   },
 });
 /**
@@ -229,27 +233,28 @@ export const IMAGE_SECTION_HEADER = defineLayout({
   name: 'IMAGE_SECTION_HEADER',
   format: 'pecoff',
   size: 40,
+  specCase: 'PascalCase',
   fields: {
     /** 8 bytes, NUL-padded; "/N" names the COFF string table entry at offset N. */
-    name: bytes(0, 8, { spec: 'Name' }),
+    name: bytes(0, 8),
     /** Size in memory (zero-filled past `SizeOfRawData`). */
-    virtualSize: u32(8, { spec: 'VirtualSize' }),
+    virtualSize: u32(8),
     /** RVA of the section. */
-    virtualAddress: u32(12, { spec: 'VirtualAddress' }),
+    virtualAddress: u32(12),
     /** Bytes of initialized data in the file; a multiple of `FileAlignment`. */
-    sizeOfRawData: u32(16, { spec: 'SizeOfRawData' }),
+    sizeOfRawData: u32(16),
     /** File offset of the data; a multiple of `FileAlignment`. */
-    pointerToRawData: u32(20, { spec: 'PointerToRawData' }),
+    pointerToRawData: u32(20),
     /** File offset of COFF relocations (0 in images). */
-    pointerToRelocations: u32(24, { spec: 'PointerToRelocations' }),
+    pointerToRelocations: u32(24),
     /** File offset of COFF line numbers (deprecated). */
-    pointerToLinenumbers: u32(28, { spec: 'PointerToLinenumbers' }),
+    pointerToLinenumbers: u32(28),
     /** COFF relocation count (0 in images). */
-    numberOfRelocations: u16(32, { spec: 'NumberOfRelocations' }),
+    numberOfRelocations: u16(32),
     /** COFF line-number count (deprecated). */
-    numberOfLinenumbers: u16(34, { spec: 'NumberOfLinenumbers' }),
+    numberOfLinenumbers: u16(34),
     /** `IMAGE_SCN_*` flags. */
-    characteristics: u32(36, { spec: 'Characteristics', flags: IMAGE_SCN }),
+    characteristics: u32(36, { flags: IMAGE_SCN }),
   },
 });
 /**
@@ -264,11 +269,12 @@ export const IMAGE_BASE_RELOCATION = defineLayout({
   name: 'IMAGE_BASE_RELOCATION',
   format: 'pecoff',
   size: 8,
+  specCase: 'PascalCase',
   fields: {
     /** The page RVA the entries' offsets are added to. */
-    virtualAddress: u32(0, { spec: 'VirtualAddress' }),
+    virtualAddress: u32(0),
     /** Bytes in the block, this head included. */
-    sizeOfBlock: u32(4, { spec: 'SizeOfBlock' }),
+    sizeOfBlock: u32(4),
   },
 });
 
@@ -292,23 +298,24 @@ export const IMAGE_DEBUG_DIRECTORY = defineLayout({
   name: 'IMAGE_DEBUG_DIRECTORY',
   format: 'pecoff',
   size: 28,
+  specCase: 'PascalCase',
   fields: {
     /** Reserved, must be 0. */
-    characteristics: u32(0, { spec: 'Characteristics' }),
+    characteristics: u32(0),
     /** When the debug data was made. */
-    timeDateStamp: u32(4, { spec: 'TimeDateStamp' }),
+    timeDateStamp: u32(4),
     /** Format major version. */
-    majorVersion: u16(8, { spec: 'MajorVersion' }),
+    majorVersion: u16(8),
     /** Format minor version. */
-    minorVersion: u16(10, { spec: 'MinorVersion' }),
+    minorVersion: u16(10),
     /** `IMAGE_DEBUG_TYPE_*`. */
-    type: u32(12, { spec: 'Type', values: IMAGE_DEBUG_TYPE }),
+    type: u32(12, { values: IMAGE_DEBUG_TYPE }),
     /** Size of the debug data. */
-    sizeOfData: u32(16, { spec: 'SizeOfData' }),
+    sizeOfData: u32(16),
     /** RVA of the debug data when loaded (0 when not mapped). */
-    addressOfRawData: u32(20, { spec: 'AddressOfRawData' }),
+    addressOfRawData: u32(20),
     /** File offset of the debug data. */
-    pointerToRawData: u32(24, { spec: 'PointerToRawData' }),
+    pointerToRawData: u32(24),
   },
 });
 /**
@@ -323,29 +330,30 @@ export const IMAGE_EXPORT_DIRECTORY = defineLayout({
   name: 'IMAGE_EXPORT_DIRECTORY',
   format: 'pecoff',
   size: 40,
+  specCase: 'PascalCase',
   fields: {
     /** Export flags; reserved, must be 0. */
-    characteristics: u32(0, { spec: 'Characteristics' }),
+    characteristics: u32(0),
     /** When the export data was made. */
-    timeDateStamp: u32(4, { spec: 'TimeDateStamp' }),
+    timeDateStamp: u32(4),
     /** Major version. */
-    majorVersion: u16(8, { spec: 'MajorVersion' }),
+    majorVersion: u16(8),
     /** Minor version. */
-    minorVersion: u16(10, { spec: 'MinorVersion' }),
+    minorVersion: u16(10),
     /** RVA of the DLL's name. */
-    name: u32(12, { spec: 'Name' }),
+    name: u32(12),
     /** The first ordinal. */
-    base: u32(16, { spec: 'Base' }),
+    base: u32(16),
     /** Entries in the export address table. */
-    numberOfFunctions: u32(20, { spec: 'NumberOfFunctions' }),
+    numberOfFunctions: u32(20),
     /** Entries in the name pointer and ordinal tables. */
-    numberOfNames: u32(24, { spec: 'NumberOfNames' }),
+    numberOfNames: u32(24),
     /** RVA of the export address table. */
-    addressOfFunctions: u32(28, { spec: 'AddressOfFunctions' }),
+    addressOfFunctions: u32(28),
     /** RVA of the name pointer table. */
-    addressOfNames: u32(32, { spec: 'AddressOfNames' }),
+    addressOfNames: u32(32),
     /** RVA of the ordinal table. */
-    addressOfNameOrdinals: u32(36, { spec: 'AddressOfNameOrdinals' }),
+    addressOfNameOrdinals: u32(36),
   },
 });
 /**
@@ -360,17 +368,18 @@ export const IMAGE_IMPORT_DESCRIPTOR = defineLayout({
   name: 'IMAGE_IMPORT_DESCRIPTOR',
   format: 'pecoff',
   size: 20,
+  specCase: 'PascalCase',
   fields: {
     /** RVA of the import lookup table (`Characteristics` in older headers). */
-    originalFirstThunk: u32(0, { spec: 'OriginalFirstThunk' }),
+    originalFirstThunk: u32(0),
     /** 0 until bound. */
-    timeDateStamp: u32(4, { spec: 'TimeDateStamp' }),
+    timeDateStamp: u32(4),
     /** Index of the first forwarder reference. */
-    forwarderChain: u32(8, { spec: 'ForwarderChain' }),
+    forwarderChain: u32(8),
     /** RVA of the DLL's name. */
-    name: u32(12, { spec: 'Name' }),
+    name: u32(12),
     /** RVA of the import address table. */
-    firstThunk: u32(16, { spec: 'FirstThunk' }),
+    firstThunk: u32(16),
   },
 });
 /**
