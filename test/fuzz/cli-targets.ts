@@ -1,5 +1,7 @@
 /**
- * Fuzz targets for the command line as a whole: `main()` (argument parsing
+ * The command line's fuzz targets (Node only): its struct handlers over
+ * mutated bytes and mutated guest memory (`cli/structs`, `cli/memory`), and
+ * the command line as a whole: `main()` (argument parsing
  * and every command, `convert` included) run in-process over mutated files
  * and mutated argument lists. The invariants of a command line: the exit
  * code is 0, 1 or 2; standard error is empty or one line starting
@@ -8,10 +10,13 @@
  */
 import { closeSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { STRUCTS } from '../../src/cli/formats.js';
-import { Violation, type Target } from './harness.js';
+import * as core from '../../src/core/index.js';
+import { detectFormat } from '../../src/detect.js';
+import { STRUCTS, UsageError, inspectKernelImage, inspectPvhElf, multibootHeaders, type Inspection } from '../../src/cli/formats.js';
+import { Violation, decoding, total, type Target } from './harness.js';
 import { FIXTURES, SAMPLES, removeDir, runCli, tempDir } from './cli-run.js';
 import { Rng } from './mutate.js';
+import { TARGETS } from './targets.js';
 import { fixture, fixtures, linuxDumps, makeContainer, mb1Dumps, mb2Dumps, openContainer, pvhDumps } from './seeds.js';
 
 let workDir: string | undefined;
@@ -256,3 +261,74 @@ export const cliArgs: Target = {
     }
   },
 };
+
+// ─── cli ─────────────────────────────────────────────────────────────────
+
+/** A CLI handler's answer: BootprotoError or UsageError allowed; the result must render to JSON. */
+function cliCall(what: string, fn: () => Inspection | { lines: string[]; json: Record<string, unknown> }): void {
+  let r: Inspection | { lines: string[]; json: Record<string, unknown> } | undefined;
+  try {
+    r = decoding(what, fn);
+  } catch (e) {
+    if (e instanceof Violation && e.cause instanceof UsageError) return;
+    throw e;
+  }
+  if (r) total(`${what} → toJson`, () => core.toJson(r.json));
+}
+
+/** The parameters a handler needs: a descriptor size for the EFI map (the map's size defaults to the input). */
+function cliParams(names: readonly string[] | undefined): Record<string, string> {
+  return names?.includes('desc-size') ? { 'desc-size': '48' } : {};
+}
+
+const cliStructs: Target = {
+  name: 'cli/structs',
+  smokeRuns: 500,
+  seeds: () => [
+    ...fixtures('pvh', /\.elf$/),
+    ...fixtures('multiboot', /\.(elf|bin)$/),
+    fixture('linux-bootparams/qemu-guest.bzImage'),
+    ...fixtures('linux-bootparams', /zeropage\.bin$/),
+    fixture('pecoff/uki-bootproto.efi'),
+    fixture('pecoff/app64.efi'),
+    fixture('efi-memmap/ovmf-q35-256M.memmap.bin'),
+    fixture('fdt/features.dtb'),
+    fixture('fdt/overlay.dtb'),
+    ...mb2Dumps().map((d) => d.regions.find((r) => r.label === 'info')?.bytes ?? new Uint8Array()),
+    ...pvhDumps().map((d) => d.regions.find((r) => r.label === 'start_info')?.bytes ?? new Uint8Array()),
+  ],
+  run(b) {
+    total('detectFormat', () => detectFormat(b));
+    for (const h of STRUCTS) {
+      const params = cliParams(h.params);
+      cliCall(`cli ${h.name}.fromBytes`, () => h.fromBytes(b, 0, params));
+    }
+    cliCall('cli inspectPvhElf', () => inspectPvhElf(b));
+    cliCall('cli inspectKernelImage', () => inspectKernelImage(b));
+    cliCall('cli multibootHeaders', () => multibootHeaders(b));
+  },
+};
+
+const cliMemory: Target = {
+  name: 'cli/memory',
+  seeds: () => [
+    ...pvhDumps().map((d) => makeContainer(d.ebx, d.regions)),
+    ...mb1Dumps().map((d) => makeContainer(d.ebx, d.regions)),
+    ...mb2Dumps().map((d) => makeContainer(d.ebx, d.regions)),
+    ...linuxDumps().map((d) => makeContainer(d.root, d.regions)),
+  ],
+  run(b) {
+    const { root, memory } = openContainer(b);
+    for (const h of STRUCTS) {
+      if (!h.fromMemory) continue;
+      const params = cliParams(h.params);
+      cliCall(`cli ${h.name}.fromMemory`, () => h.fromMemory?.(memory, BigInt(root), params) ?? { lines: [], json: {} });
+    }
+  },
+};
+
+/** The command line's targets (Node only: src/cli reads files and writes to stdout). */
+export const CLI_TARGETS: readonly Target[] = [cliStructs, cliMemory, cliMain, cliArgs];
+
+/** Every target, the library's then the command line's: what `npm run fuzz` and the node project's smoke pass run. */
+export const ALL_TARGETS: readonly Target[] = [...TARGETS, ...CLI_TARGETS];

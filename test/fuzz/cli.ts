@@ -6,8 +6,11 @@
  * input to `test/fixtures/fuzz/<target>-<n>.bin`. `--list` lists the targets.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { checkOne, inputAt, runTarget } from './harness.js';
-import { TARGETS, targetByName } from './targets.js';
+import { checkOne, inputAt, runTarget, type Target } from './harness.js';
+import { ALL_TARGETS } from './cli-targets.js';
+import { findTarget } from './targets.js';
+
+const targetByName = (name: string): Target => findTarget(ALL_TARGETS, name);
 
 function arg(name: string): string | undefined {
   const argv = process.argv.slice(2);
@@ -19,7 +22,7 @@ function arg(name: string): string | undefined {
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
 if (flag('list')) {
-  for (const t of TARGETS) console.log(t.name);
+  for (const t of ALL_TARGETS) console.log(t.name);
   process.exit(0);
 }
 
@@ -35,7 +38,7 @@ if (replay !== undefined) {
 }
 
 const which = arg('target') ?? 'all';
-const targets = which === 'all' ? TARGETS : which.split(',').map(targetByName);
+const targets = which === 'all' ? ALL_TARGETS : which.split(',').map(targetByName);
 const seconds = arg('seconds') !== undefined ? Number(arg('seconds')) : undefined;
 const count = arg('count') !== undefined ? Number(arg('count')) : undefined;
 const seed = Number(arg('seed') ?? Date.now() % 0x100000000);

@@ -10,7 +10,7 @@ import { BootprotoError } from '../../src/core/index.js';
 import { readNumber } from '../../src/fdt/index.js';
 import { addSections, decodePeImage, replaceSection } from '../../src/pecoff/index.js';
 import { checkOne, inputAt, runTarget, type Target } from './harness.js';
-import { TARGETS } from './targets.js';
+import { ALL_TARGETS } from './cli-targets.js';
 
 const dir = new URL('../fixtures/fuzz/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.bin')).sort();
@@ -18,10 +18,10 @@ const bytes = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(
 
 describe('fuzz regressions', () => {
   it('every kept input names a target', () => {
-    for (const f of files) expect(TARGETS.some((t) => f.startsWith(`${t.name.replace('/', '-')}-`)), f).toBe(true);
+    for (const f of files) expect(ALL_TARGETS.some((t) => f.startsWith(`${t.name.replace('/', '-')}-`)), f).toBe(true);
   });
   for (const f of files) {
-    const target = TARGETS.find((t) => f.startsWith(`${t.name.replace('/', '-')}-`));
+    const target = ALL_TARGETS.find((t) => f.startsWith(`${t.name.replace('/', '-')}-`));
     if (!target) continue;
     it(`${f} through ${target.name}: the invariants hold`, () => {
       expect(checkOne(target, bytes(f), { seed: 0, maxMs: 2000, checkHeap: true })).toBeUndefined();

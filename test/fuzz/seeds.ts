@@ -3,32 +3,31 @@
  * real tools and dumps printed by real guests under QEMU), and the memory
  * container that lets a mutated input stand for guest-physical memory.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { createPhysicalMemory, type MemoryRegion, type PhysicalMemory } from '../../src/core/index.js';
+import { listFiles, readBytes, readGunzipped, readText } from '../helpers/files.js';
 import { parseMbDump } from '../multiboot/dump.js';
 import { parseLinuxDump } from '../tools/linux-bootparams/guest/dump.js';
 import { parseEfiMemmapDump } from '../tools/efi-memmap-app/dump.js';
 import { parsePvhDump } from '../tools/pvh-guest/dump.js';
 
-const root = new URL('../fixtures/', import.meta.url);
+// Read through test/helpers/files.ts (the disk in Node, the dev server in
+// Chromium), so that the library targets run in both vitest projects.
+const root = 'test/fixtures/';
 
 /** The bytes of `test/fixtures/<path>` (gunzipped when it ends in .gz). */
 export function fixture(path: string): Uint8Array {
-  const raw = readFileSync(new URL(path, root));
-  return new Uint8Array(path.endsWith('.gz') ? gunzipSync(raw) : raw);
+  return path.endsWith('.gz') ? readGunzipped(root + path) : readBytes(root + path);
 }
 
 /** The text of `test/fixtures/<path>`. */
 export function fixtureText(path: string): string {
-  return readFileSync(new URL(path, root), 'utf8');
+  return readText(root + path);
 }
 
 /** Every fixture file under `test/fixtures/<dir>` whose name matches `re`. */
 export function fixtures(dir: string, re: RegExp): Uint8Array[] {
-  return readdirSync(new URL(`${dir}/`, root))
+  return listFiles(root + dir)
     .filter((f) => re.test(f))
-    .sort()
     .map((f) => fixture(`${dir}/${f}`));
 }
 

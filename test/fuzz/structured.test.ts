@@ -13,11 +13,12 @@ import { encodeMemoryMap, type EfiMemoryDescriptor } from '../../src/efi-memmap/
 import { addNode, createFdtTree, encodeFdt, setProperty, type FdtNode } from '../../src/fdt/index.js';
 import { buildMb2Info } from '../../src/multiboot/index.js';
 import { encodeStartInfo, XEN_HVM_START_MAGIC_VALUE } from '../../src/pvh/index.js';
+import { testEnv } from '../helpers/files.js';
 import { checkOne } from './harness.js';
 import { withMapHeader } from './seeds.js';
 import { targetByName } from './targets.js';
 
-const SEED = Number(process.env['BOOTPROTO_FC_SEED'] ?? 0x5eedf022);
+const SEED = Number(testEnv('BOOTPROTO_FC_SEED') ?? 0x5eedf022);
 const RUNS = 1000;
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });

@@ -4,7 +4,6 @@
  * grouped by the input they read. Each target's `run` calls its functions on
  * one input and throws {@link Violation} when an invariant breaks.
  */
-import { isDeepStrictEqual } from 'node:util';
 import * as core from '../../src/core/index.js';
 import * as pvh from '../../src/pvh/index.js';
 import * as mb from '../../src/multiboot/index.js';
@@ -13,9 +12,8 @@ import * as pe from '../../src/pecoff/index.js';
 import * as efi from '../../src/efi-memmap/index.js';
 import * as fdt from '../../src/fdt/index.js';
 import { detectFormat } from '../../src/detect.js';
-import { STRUCTS, UsageError, inspectKernelImage, inspectPvhElf, multibootHeaders, type Inspection } from '../../src/cli/formats.js';
 import { Violation, decoding, sameBytes, total, validating, type Target } from './harness.js';
-import { cliArgs, cliMain } from './cli-targets.js';
+import { deepEqual } from './equal.js';
 import { efiMaps, fixture, fixtures, linuxDumps, makeContainer, mb1Dumps, mb2Dumps, openContainer, pvhDumps } from './seeds.js';
 
 /** Reads every getter of a view (the values are thrown away); a getter may throw only BootprotoError (a u64 past 2^53 read as a number). */
@@ -170,7 +168,7 @@ const mb1Info: Target = {
       // the bytes need not come back; what was decoded must.
       const out1 = total('encodeMb1Info', () => mb.encodeMb1Info(info));
       const back = decoding('decodeMb1Info (re-encoded)', () => mb.decodeMb1Info(out1));
-      if (!back || !isDeepStrictEqual(back, info)) throw new Violation(`multiboot_info: size ${size}: decode(encode(info)) is not info`);
+      if (!back || !deepEqual(back, info)) throw new Violation(`multiboot_info: size ${size}: decode(encode(info)) is not info`);
       const out = total('encodeMb1Info', () => mb.encodeMb1Info(info));
       sameBytes('multiboot_info re-encoded', out, total('encodeMb1Info', () => mb.encodeMb1Info(mb.decodeMb1Info(out))));
       total('splitBootDevice', () => mb.joinBootDevice(mb.splitBootDevice(info.bootDevice ?? 0)));
@@ -663,73 +661,11 @@ const fdtInPlace: Target = {
   },
 };
 
-
-// ─── cli ─────────────────────────────────────────────────────────────────
-
-/** A CLI handler's answer: BootprotoError or UsageError allowed; the result must render to JSON. */
-function cliCall(what: string, fn: () => Inspection | { lines: string[]; json: Record<string, unknown> }): void {
-  let r: Inspection | { lines: string[]; json: Record<string, unknown> } | undefined;
-  try {
-    r = decoding(what, fn);
-  } catch (e) {
-    if (e instanceof Violation && e.cause instanceof UsageError) return;
-    throw e;
-  }
-  if (r) total(`${what} → toJson`, () => core.toJson(r.json));
-}
-
-/** The parameters a handler needs: a descriptor size for the EFI map (the map's size defaults to the input). */
-function cliParams(names: readonly string[] | undefined): Record<string, string> {
-  return names?.includes('desc-size') ? { 'desc-size': '48' } : {};
-}
-
-const cliStructs: Target = {
-  name: 'cli/structs',
-  smokeRuns: 500,
-  seeds: () => [
-    ...fixtures('pvh', /\.elf$/),
-    ...fixtures('multiboot', /\.(elf|bin)$/),
-    fixture('linux-bootparams/qemu-guest.bzImage'),
-    ...fixtures('linux-bootparams', /zeropage\.bin$/),
-    fixture('pecoff/uki-bootproto.efi'),
-    fixture('pecoff/app64.efi'),
-    fixture('efi-memmap/ovmf-q35-256M.memmap.bin'),
-    fixture('fdt/features.dtb'),
-    fixture('fdt/overlay.dtb'),
-    ...mb2Dumps().map((d) => d.regions.find((r) => r.label === 'info')?.bytes ?? new Uint8Array()),
-    ...pvhDumps().map((d) => d.regions.find((r) => r.label === 'start_info')?.bytes ?? new Uint8Array()),
-  ],
-  run(b) {
-    total('detectFormat', () => detectFormat(b));
-    for (const h of STRUCTS) {
-      const params = cliParams(h.params);
-      cliCall(`cli ${h.name}.fromBytes`, () => h.fromBytes(b, 0, params));
-    }
-    cliCall('cli inspectPvhElf', () => inspectPvhElf(b));
-    cliCall('cli inspectKernelImage', () => inspectKernelImage(b));
-    cliCall('cli multibootHeaders', () => multibootHeaders(b));
-  },
-};
-
-const cliMemory: Target = {
-  name: 'cli/memory',
-  seeds: () => [
-    ...pvhDumps().map((d) => makeContainer(d.ebx, d.regions)),
-    ...mb1Dumps().map((d) => makeContainer(d.ebx, d.regions)),
-    ...mb2Dumps().map((d) => makeContainer(d.ebx, d.regions)),
-    ...linuxDumps().map((d) => makeContainer(d.root, d.regions)),
-  ],
-  run(b) {
-    const { root, memory } = openContainer(b);
-    for (const h of STRUCTS) {
-      if (!h.fromMemory) continue;
-      const params = cliParams(h.params);
-      cliCall(`cli ${h.name}.fromMemory`, () => h.fromMemory?.(memory, BigInt(root), params) ?? { lines: [], json: {} });
-    }
-  },
-};
-
-/** Every target, by name. */
+/**
+ * The library's targets: they call only src/ (no Node), so the smoke pass runs
+ * them in both vitest projects. The command line's targets are in
+ * cli-targets.ts; `ALL_TARGETS` there is both lists.
+ */
 export const TARGETS: readonly Target[] = [
   coreElf,
   pvhStartInfo,
@@ -758,15 +694,16 @@ export const TARGETS: readonly Target[] = [
   fdtOverlay,
   fdtValues,
   fdtInPlace,
-  cliStructs,
-  cliMemory,
-  cliMain,
-  cliArgs,
 ];
 
-/** The target called `name`. */
-export function targetByName(name: string): Target {
-  const t = TARGETS.find((x) => x.name === name);
-  if (!t) throw new Error(`no fuzz target ${name}; targets: ${TARGETS.map((x) => x.name).join(', ')}`);
+/** The target called `name` in `targets`. */
+export function findTarget(targets: readonly Target[], name: string): Target {
+  const t = targets.find((x) => x.name === name);
+  if (!t) throw new Error(`no fuzz target ${name}; targets: ${targets.map((x) => x.name).join(', ')}`);
   return t;
+}
+
+/** The library target called `name` (any target, the CLI's too: `findTarget(ALL_TARGETS, name)`, cli-targets.ts). */
+export function targetByName(name: string): Target {
+  return findTarget(TARGETS, name);
 }

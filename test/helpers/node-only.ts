@@ -13,6 +13,11 @@ export const NODE_ONLY: readonly string[] = [
   'test/*/alloc.test.ts', // the same allocation guard per module
   'test/pecoff/header-view.test.ts', // ends with the header view's allocation guard (node:v8, process.memoryUsage)
   'test/cli/**', // the command line (src/cli is Node code: files, stdout, exit codes)
-  'test/fuzz/**', // the fuzz harness: its targets include the CLI (files, child processes) and heap checks
+  'test/fuzz/smoke-cli.test.ts', // the command line's fuzz targets (src/cli: files, stdout); the library's smoke pass runs in both
+  'test/fuzz/harness.test.ts', // checks the harness's heap measurement (node:v8)
+  'test/fuzz/lying-sizes.test.ts', // heap deltas through process.memoryUsage
+  'test/fuzz/stack.test.ts', // bundles a deep-input probe with esbuild and runs it in a child process
+  'test/fuzz/arguments.test.ts', // reads its fixtures with node:fs
+  'test/fuzz/regressions.test.ts', // lists test/fixtures/fuzz with node:fs; its targets include the CLI's
   'test/helpers/browser-safe.test.ts', // reads the test sources from disk
 ];
