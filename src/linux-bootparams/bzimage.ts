@@ -161,6 +161,26 @@ export function findPeHeader(bytes: Uint8Array): PeHeaderInfo {
 }
 
 /**
+ * The string `kernel_version` points at (its value + 0x200, inside the
+ * real-mode part of `setupSize` bytes), or undefined with a note saying why.
+ */
+function kernelVersionString(kv: number, setup: Uint8Array, setupSize: number, notes: string[]): string | undefined {
+  if (kv === 0) return undefined;
+  const at = kv + 0x200;
+  if (at >= setupSize) {
+    notes.push(`kernel_version 0x${kv.toString(16)} points outside the setup code (0x${setupSize.toString(16)} bytes)`);
+    return undefined;
+  }
+  try {
+    return readCString(setup, at, setupSize - at, { format: 'linux', structure: 'setup_header', field: 'kernel_version' }).text;
+  } catch (e) {
+    if (!(e instanceof BootprotoError)) throw e;
+    notes.push(`kernel version string: ${e.reason}`);
+    return undefined;
+  }
+}
+
+/**
  * Inspects a kernel image. Throws only when the setup header cannot be read
  * (see {@link decodeSetupHeader}); a truncated image yields what its bytes
  * reach, with `notes` saying what was out of reach.
@@ -184,19 +204,8 @@ export function inspectBzImage(bytes: Uint8Array): BzImageInfo {
     notes,
   };
   if (bytes.length < setupSize) notes.push(`the bytes given (${bytes.length}) end inside the real-mode part (${setupSize})`);
-  const kv = header.kernelVersion ?? 0;
-  if (kv !== 0) {
-    const at = kv + 0x200;
-    if (at >= setupSize) notes.push(`kernel_version 0x${kv.toString(16)} points outside the setup code (0x${setupSize.toString(16)} bytes)`);
-    else {
-      try {
-        info.kernelVersion = readCString(bytes, at, setupSize - at, { format: 'linux', structure: 'setup_header', field: 'kernel_version' }).text;
-      } catch (e) {
-        if (!(e instanceof BootprotoError)) throw e;
-        notes.push(`kernel version string: ${e.reason}`);
-      }
-    }
-  }
+  const version = kernelVersionString(header.kernelVersion ?? 0, bytes, setupSize, notes);
+  if (version !== undefined) info.kernelVersion = version;
   if (header.payloadOffset !== undefined && header.payloadOffset !== 0) {
     const fileOffset = setupSize + header.payloadOffset;
     const length = header.payloadLength ?? 0;
@@ -294,19 +303,8 @@ function* bzImagePlan(size: number, options: ReadBzImageOptions): ReadPlan<BzIma
     notes,
   };
   if (size < setupSize) notes.push(`the bytes given (${size}) end inside the real-mode part (${setupSize})`);
-  const kv = header.kernelVersion ?? 0;
-  if (kv !== 0) {
-    const at = kv + 0x200;
-    if (at >= setupSize) notes.push(`kernel_version 0x${kv.toString(16)} points outside the setup code (0x${setupSize.toString(16)} bytes)`);
-    else {
-      try {
-        info.kernelVersion = readCString(setup, at, setupSize - at, { format: 'linux', structure: 'setup_header', field: 'kernel_version' }).text;
-      } catch (e) {
-        if (!(e instanceof BootprotoError)) throw e;
-        notes.push(`kernel version string: ${e.reason}`);
-      }
-    }
-  }
+  const version = kernelVersionString(header.kernelVersion ?? 0, setup, setupSize, notes);
+  if (version !== undefined) info.kernelVersion = version;
   if (header.payloadOffset !== undefined && header.payloadOffset !== 0) {
     const fileOffset = setupSize + header.payloadOffset;
     const length = header.payloadLength ?? 0;
