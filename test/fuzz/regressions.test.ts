@@ -10,7 +10,8 @@ import { BootprotoError } from '../../src/core/index.js';
 import { readNumber } from '../../src/fdt/index.js';
 import { addSections, decodePeImage, replaceSection } from '../../src/pecoff/index.js';
 import { checkOne, inputAt, runTarget, type Target } from './harness.js';
-import { ALL_TARGETS } from './cli-targets.js';
+import { ALL_TARGETS, checkCli } from './cli-targets.js';
+import { SAMPLES } from './cli-run.js';
 
 const dir = new URL('../fixtures/fuzz/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.bin')).sort();
@@ -47,6 +48,12 @@ describe('fuzz regressions', () => {
   it('pecoff-write-5: addSections leaves headers alone when the debug directory claims to lie in them', () => {
     const out = addSections(bytes('pecoff-write-5.bin'), [{ name: '.fuzz', data: new Uint8Array(100) }]);
     expect(() => decodePeImage(out)).not.toThrow();
+  });
+
+  it('cli-args-1: --json as the value of an option before it is not the flag (the harness asked for JSON there)', () => {
+    expect(() => checkCli(['samples', '--desc-size', '--json', `${SAMPLES}manifest.json`])).not.toThrow();
+    expect(() => checkCli(['samples', '--json', `${SAMPLES}manifest.json`])).not.toThrow();
+    expect(() => checkCli(['inspect', '--as', 'efi-memmap', '--desc-size', '--json', 'x.bin'])).not.toThrow();
   });
 
   it('--replay rebuilds the very input a run made at an index', () => {
