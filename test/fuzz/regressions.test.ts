@@ -56,6 +56,13 @@ describe('fuzz regressions', () => {
     expect(() => checkCli(['inspect', '--as', 'efi-memmap', '--desc-size', '--json', 'x.bin'])).not.toThrow();
   });
 
+  it('cli-main-1: a 17 MiB PE file whose header claims 32768 sections: read in slices and printed, exit 0, heap bounded by the file', () => {
+    const target = ALL_TARGETS.find((t) => t.name === 'cli/main')!;
+    const input = bytes('cli-main-1.bin');
+    expect(target.allocExtra?.(input)).toBe(4 * 17 * 1024 * 1024);
+    expect(checkOne(target, input, { seed: 0, maxMs: 5000, checkHeap: true })).toBeUndefined();
+  });
+
   it('--replay rebuilds the very input a run made at an index', () => {
     const seen: Uint8Array[] = [];
     const recorder: Target = { name: 'test/recorder', seeds: () => [new Uint8Array([1, 2, 3, 4]), new Uint8Array(64)], run: (b) => void seen.push(b) };
