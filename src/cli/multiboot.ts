@@ -25,7 +25,8 @@ function decodeOrReport(format: string, title: string, problems: Problem[], deco
     const value = decode();
     const lines: Lines = [];
     renderTree(lines, '', title, value);
-    return { json: { format, [title]: value, problems }, lines, problems };
+    // No structure found (a header search that came back empty) is not a decode.
+    return { json: { format, [title]: value, problems }, lines, problems, ...(value === null ? { incomplete: true } : {}) };
   } catch (e) {
     if (!(e instanceof BootprotoError) || !hasErrors(problems)) throw e;
     return { json: { format, [title]: null, problems }, lines: [`${title}: not decodable (see problems)`], problems, incomplete: true };

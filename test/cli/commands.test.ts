@@ -221,6 +221,7 @@ describe('--as each structure', () => {
   it('a header that is not there: the problem, and null in --json', () => {
     const r = runCli(['inspect', '--json', '--as', 'mb1-header', sample('pvh/guest.elf')]);
     expect(json(r)['header']).toBeNull();
+    expect(r.code, 'no header found is not a decode: exit 1').toBe(1);
     const pe = runCli(['inspect', '--as', 'pe', DTB]);
     expect(pe.code).toBe(1);
     expect(pe.stdout).toContain('pe: not decodable (see problems)');
