@@ -192,6 +192,10 @@ export function attributeHasBit(lo: number, hi: number, bit: number): boolean {
   return bit < 32 ? ((lo >>> bit) & 1) === 1 : ((hi >>> (bit - 32)) & 1) === 1;
 }
 
+const ATTRIBUTE_NAME_BY_BIT: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(EFI_MEMORY_ATTRIBUTE_BITS).map(([name, bit]) => [bit, name]),
+);
+
 /**
  * The names of the attribute bits set in `attribute`, in bit order; the ISA
  * field as `EFI_MEMORY_ISA_MASK(0x…)` (the field's value shifted down) when
@@ -199,12 +203,14 @@ export function attributeHasBit(lo: number, hi: number, bit: number): boolean {
  */
 export function attributeNames(attribute: bigint): string[] {
   const out: string[] = [];
-  const byBit = new Map<number, string>();
-  for (const [name, bit] of Object.entries(EFI_MEMORY_ATTRIBUTE_BITS)) byBit.set(bit, name);
+  // Two 32-bit halves tested as numbers: no BigInt per bit.
+  const lo = Number(attribute & 0xffffffffn);
+  const hi = Number((attribute >> 32n) & 0xffffffffn);
   for (let bit = 0; bit < 64; bit++) {
-    if (((attribute >> BigInt(bit)) & 1n) === 0n) continue;
+    const word = bit < 32 ? lo : hi;
+    if (((word >>> (bit & 31)) & 1) === 0) continue;
     if (bit >= 44 && bit <= 59) continue;
-    out.push(byBit.get(bit) ?? `bit ${bit}`);
+    out.push(ATTRIBUTE_NAME_BY_BIT[bit] ?? `bit ${bit}`);
   }
   const isa = (attribute & EFI_MEMORY_ISA_MASK) >> 44n;
   if (isa !== 0n) out.push(`EFI_MEMORY_ISA_MASK(0x${isa.toString(16)})`);
