@@ -315,6 +315,9 @@ function withLongNames(
     out.set(names, trailing.length + 4);
     setNames(4);
     fh.pointerToSymbolTable = at;
+    // The string table follows NumberOfSymbols records: none (a count left
+    // with PointerToSymbolTable 0 counts nothing, and would hide the names).
+    fh.numberOfSymbols = 0;
     return out;
   }
   const strtab = im.stringTable;

@@ -8,7 +8,7 @@
  */
 import { BootprotoError, type ErrorCode } from '../core/index.js';
 import { IMAGE_DIRECTORY_ENTRY_DEBUG, IMAGE_SIZEOF_SYMBOL } from './constants.js';
-import { IMAGE_DEBUG_DIRECTORY } from './headers.js';
+import { IMAGE_DEBUG_DIRECTORY, IMAGE_SECTION_HEADER } from './headers.js';
 import { rvaToOffset, type PeImage } from './image.js';
 
 /** Throws the module's {@link BootprotoError}. */
@@ -35,9 +35,24 @@ export function checkWritable(im: PeImage, bytes: Uint8Array): void {
   if (im.optionalHeader.sizeOfHeaders > bytes.length) {
     fail('TRUNCATED', optionalHeaderName(im), 'SizeOfHeaders', im.optionalHeaderOffset + 60, `SizeOfHeaders 0x${im.optionalHeader.sizeOfHeaders.toString(16)} runs past the file's ${bytes.length} bytes`);
   }
+  const tableEnd = im.sectionTableOffset + im.sections.length * IMAGE_SECTION_HEADER.size;
   for (const s of im.sections) {
+    if (s.sizeOfRawData > 0 && s.pointerToRawData < tableEnd) {
+      fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'PointerToRawData', s.headerOffset + 20, `section ${s.index}'s raw data (0x${s.pointerToRawData.toString(16)} + 0x${s.sizeOfRawData.toString(16)}) starts inside the headers, which end at 0x${tableEnd.toString(16)}: writing it would overwrite them`);
+    }
     if (s.sizeOfRawData > 0 && s.pointerToRawData + s.sizeOfRawData > bytes.length) {
       fail('TRUNCATED', 'IMAGE_SECTION_HEADER', 'SizeOfRawData', s.headerOffset + 16, `section ${s.index}'s raw data (0x${s.pointerToRawData.toString(16)} + 0x${s.sizeOfRawData.toString(16)}) runs past the file's ${bytes.length} bytes`);
+    }
+  }
+  // The writers move section data and the COFF tables separately: tables
+  // that share bytes with a section's raw data would be overwritten.
+  const p = im.fileHeader.pointerToSymbolTable;
+  if (p !== 0) {
+    const end = im.stringTable !== undefined ? im.stringTable.offset + im.stringTable.size : p + im.fileHeader.numberOfSymbols * IMAGE_SIZEOF_SYMBOL;
+    for (const s of im.sections) {
+      if (s.sizeOfRawData > 0 && s.pointerToRawData < end && s.pointerToRawData + s.sizeOfRawData > p) {
+        fail('BAD_VALUE', 'IMAGE_FILE_HEADER', 'PointerToSymbolTable', im.fileHeaderOffset + 8, `the COFF symbol and string tables (0x${p.toString(16)}–0x${end.toString(16)}) overlap section ${s.index}'s raw data (0x${s.pointerToRawData.toString(16)} + 0x${s.sizeOfRawData.toString(16)}): writing would overwrite one with the other`);
+      }
     }
   }
 }

@@ -432,6 +432,41 @@ const peWrite: Target = {
   },
 };
 
+const peReplace: Target = {
+  name: 'pecoff/replace',
+  smokeRuns: 500,
+  seeds: peSeeds,
+  run(b) {
+    // Every section of a mutated image grown (moved when it must, allowed
+    // to), shrunk, and a long-named section added: each writer refuses with
+    // a BootprotoError or writes an image that decodes and holds the data.
+    const image = decoding('decodePeImage', () => pe.decodePeImage(b));
+    if (!image) return;
+    for (const s of image.sections.slice(0, 4)) {
+      // Sections are found by name: a name two sections share finds the first.
+      if (image.sections.filter((t) => t.resolvedName === s.resolvedName).length > 1) continue;
+      const grown = new Uint8Array(s.data.length + 0x1234).fill(0x5a);
+      const shrunk = new Uint8Array(s.data.length >>> 1).fill(0xa5);
+      for (const [what, data] of [['grown', grown], ['shrunk', shrunk]] as const) {
+        const out = decoding(`replaceSection (${what})`, () => pe.replaceSection(b, s.resolvedName, data, { allowMove: true }));
+        if (!out) continue;
+        const again = decoding(`decodePeImage (after replaceSection, ${what})`, () => pe.decodePeImage(out));
+        if (!again) throw new Violation(`replaceSection (${what}) wrote an image decodePeImage refuses`);
+        const t = pe.findSection(again, s.resolvedName);
+        if (!t) throw new Violation(`replaceSection (${what}) lost the section`);
+        sameBytes(`replaceSection (${what}): the section's data`, data, t.data.subarray(0, data.length));
+      }
+    }
+    const longName = '.bootproto-fuzz-long-name';
+    const added = decoding('addSections (long name)', () => pe.addSections(b, [{ name: longName, data: new Uint8Array(64).fill(1) }]));
+    if (added) {
+      const again = decoding('decodePeImage (after a long name)', () => pe.decodePeImage(added));
+      if (!again) throw new Violation('addSections (long name) wrote an image decodePeImage refuses');
+      if (!pe.findSection(again, longName)) throw new Violation('addSections lost the long name it wrote');
+    }
+  },
+};
+
 const peBuildUki: Target = {
   name: 'pecoff/buildUki',
   smokeRuns: 500,
@@ -685,6 +720,7 @@ export const TARGETS: readonly Target[] = [
   peHeaders,
   peDirectories,
   peWrite,
+  peReplace,
   peBuildUki,
   peText,
   efiMemmap,
