@@ -94,7 +94,9 @@ function fileSlot(im: PeImage, s: PeSection): { at: number; nextRaw: number } {
   if (s.sizeOfRawData === 0) {
     // No raw data yet: its data go before the raw data of the sections after it in the table.
     const after = others.filter((t) => t.index > s.index).map((t) => t.pointerToRawData);
-    at = after.length > 0 ? Math.min(...after) : others.reduce((m, t) => Math.max(m, t.pointerToRawData + t.sizeOfRawData), im.optionalHeader.sizeOfHeaders);
+    // Never inside the headers, whatever SizeOfHeaders claims.
+    const headersEnd = Math.max(im.optionalHeader.sizeOfHeaders, im.sectionTableOffset + im.sections.length * IMAGE_SECTION_HEADER.size);
+    at = after.length > 0 ? Math.min(...after) : others.reduce((m, t) => Math.max(m, t.pointerToRawData + t.sizeOfRawData), headersEnd);
   } else {
     for (const t of others) {
       if (t.pointerToRawData < at + s.sizeOfRawData && t.pointerToRawData + t.sizeOfRawData > at) {
