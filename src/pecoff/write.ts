@@ -168,14 +168,16 @@ export function addSectionsInternal(bytes: Uint8Array, sections: readonly NewSec
   const certStart = cert !== undefined && cert.size > 0 && cert.virtualAddress <= bytes.length ? cert.virtualAddress : bytes.length;
   // What the file holds: headers, section raw data, then "trailing" bytes
   // (COFF symbol and string tables, anything else) up to the certificate table.
-  let rawEnd = oh.sizeOfHeaders;
+  // The headers end at SizeOfHeaders, or where the first section's raw data
+  // starts when SizeOfHeaders claims more (what lies past that is not headers).
+  const firstRaw = im.sections.reduce((m, s) => (s.sizeOfRawData > 0 ? Math.min(m, s.pointerToRawData) : m), oh.sizeOfHeaders);
+  let rawEnd = firstRaw;
   for (const s of im.sections) if (s.sizeOfRawData > 0) rawEnd = Math.max(rawEnd, s.pointerToRawData + s.sizeOfRawData);
   rawEnd = Math.min(rawEnd, bytes.length);
   let trailing = bytes.subarray(rawEnd, Math.max(rawEnd, Math.min(certStart, bytes.length)));
   // Room for the new headers.
   const tableEnd = im.sectionTableOffset + (im.sections.length + sections.length) * IMAGE_SECTION_HEADER.size;
   const firstRva = im.sections.reduce((m, s) => Math.min(m, s.virtualAddress), Number.MAX_SAFE_INTEGER);
-  const firstRaw = im.sections.reduce((m, s) => (s.sizeOfRawData > 0 ? Math.min(m, s.pointerToRawData) : m), oh.sizeOfHeaders);
   let shift = 0;
   let sizeOfHeaders = oh.sizeOfHeaders;
   if (tableEnd > Math.min(sizeOfHeaders, firstRaw)) {

@@ -61,15 +61,21 @@ export function checkWritable(im: PeImage, bytes: Uint8Array): void {
  * Debug directory entries hold file offsets (`PointerToRawData`): after the
  * file's data moved, rewrites each through `moved` (old offset → new). Only
  * a directory inside section data is touched (one that claims to lie in the
- * headers would patch them).
+ * headers would patch them), and only the entries inside the raw data of the
+ * section that holds the directory's first byte: what a `Size` claims past
+ * that is not the directory as a loader maps it, and may be another
+ * section's data (the caller's new data, when a section grew in place).
  */
 export function moveDebugOffsets(im: PeImage, out: Uint8Array, moved: (oldOffset: number) => number): void {
   const debugDir = im.dataDirectories[IMAGE_DIRECTORY_ENTRY_DEBUG];
   if (debugDir === undefined || debugDir.size === 0) return;
   const at = rvaToOffset(im, debugDir.virtualAddress);
   if (at === undefined || at < im.optionalHeader.sizeOfHeaders || at + debugDir.size > im.bytes.length) return;
+  const home = im.sections.find((s) => s.sizeOfRawData > 0 && at >= s.pointerToRawData && at - s.pointerToRawData < s.sizeOfRawData);
+  if (home === undefined) return;
+  const size = Math.min(debugDir.size, home.pointerToRawData + home.sizeOfRawData - at);
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  for (let e = 0; e + IMAGE_DEBUG_DIRECTORY.size <= debugDir.size; e += IMAGE_DEBUG_DIRECTORY.size) {
+  for (let e = 0; e + IMAGE_DEBUG_DIRECTORY.size <= size; e += IMAGE_DEBUG_DIRECTORY.size) {
     const field = moved(at + e) + 24;
     if (field < 0 || field + 4 > out.length) break;
     const p = dv.getUint32(field, true);

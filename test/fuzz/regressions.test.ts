@@ -50,6 +50,20 @@ describe('fuzz regressions', () => {
     expect(() => decodePeImage(out)).not.toThrow();
   });
 
+  it('pecoff-replace-5: a section moved to the end goes after the raw data, not at a SizeOfHeaders past it, and the COFF tables follow it', () => {
+    const out = replaceSection(bytes('pecoff-replace-5.bin'), '.sbat', new Uint8Array(5000).fill(0x5a), { allowMove: true });
+    const im = decodePeImage(out);
+    expect(im.sections.find((s) => s.rawName === '/4')?.resolvedName).toBe('.bootproto_long');
+    const sbat = im.sections.find((s) => s.resolvedName === '.sbat')!;
+    expect(im.fileHeader.pointerToSymbolTable).toBeGreaterThanOrEqual(sbat.pointerToRawData + sbat.sizeOfRawData);
+  });
+
+  it('pecoff-replace-6: growing a section in place leaves its new data alone when a debug directory claims to run into it', () => {
+    const data = new Uint8Array(5000).fill(0x5a);
+    const out = replaceSection(bytes('pecoff-replace-6.bin'), '.edata', data);
+    expect(decodePeImage(out).sections.find((s) => s.resolvedName === '.edata')!.data.subarray(0, data.length)).toEqual(data);
+  });
+
   it('cli-args-1: --json as the value of an option before it is not the flag (the harness asked for JSON there)', () => {
     expect(() => checkCli(['samples', '--desc-size', '--json', `${SAMPLES}manifest.json`])).not.toThrow();
     expect(() => checkCli(['samples', '--json', `${SAMPLES}manifest.json`])).not.toThrow();
