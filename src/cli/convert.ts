@@ -89,6 +89,7 @@ export function runConvert(args: readonly string[]): number {
     if (at === undefined) throw new UsageError('convert needs --at PADDR: where the handoff is (what %ebx held)');
     if (loads.length === 0) throw new UsageError('convert needs --load FILE@PADDR: the dumped memory');
     if (out === undefined) throw new UsageError('convert needs --out DIR');
+    if (xen && as !== 'pvh-start-info') throw new UsageError(`convert: --xen applies to --as pvh-start-info only, not ${as}`);
 
     const regions: MemoryRegion[] = loads.map((l) => ({ paddr: l.paddr, bytes: readFile(l.file) }));
     const memory = createPhysicalMemory(regions);

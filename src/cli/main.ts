@@ -36,6 +36,7 @@ Usage:
 Structures (--as):
 ${STRUCTS.map((s) => `  ${s.name.padEnd(18)} ${s.summary}${s.options === undefined ? '' : `\n  ${''.padEnd(18)}   ${s.options}`}`).join('\n')}
 
+A command refuses an option it does not take (usage error).
 Exit codes: 0 ok; 1 validate found errors, or inspect could not decode the whole
 input (the problems say why); 2 usage error or unreadable input.
 `,
@@ -99,6 +100,8 @@ interface Options {
   help: boolean;
   /** Options of one structure's handler (`--desc-size 48`). */
   params: Record<string, string>;
+  /** Every option given, as written (`--json`, `--desc-size`), for {@link checkOptions}. */
+  given: string[];
 }
 
 /** The options some handler declares. */
@@ -110,9 +113,10 @@ function parseNumber(text: string, what: string): bigint {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { command: argv[0] ?? 'help', files: [], loads: [], json: false, whole: false, help: false, params: {} };
+  const o: Options = { command: argv[0] ?? 'help', files: [], loads: [], json: false, whole: false, help: false, params: {}, given: [] };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i] as string;
+    if (a.startsWith('-')) o.given.push(a);
     const value = (): string => {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${a} needs a value`);
@@ -133,6 +137,40 @@ function parseArgs(argv: readonly string[]): Options {
     else o.files.push(a);
   }
   return o;
+}
+
+const INSPECT_OPTIONS = ['--json', '--whole', '--as', '--at', '--load', ...[...PARAMS].map((p) => `--${p}`)];
+/** The options each command takes besides `--help`/`-h`, and what its one operand is (`convert` parses its own). */
+const COMMANDS: Readonly<Record<string, { takes: readonly string[]; operand: string }>> = {
+  inspect: { takes: INSPECT_OPTIONS, operand: 'FILE' },
+  validate: { takes: INSPECT_OPTIONS, operand: 'FILE' }, // --whole too: validate reads whole anyway
+  dts: { takes: ['--json'], operand: 'FILE.dtb' },
+  samples: { takes: ['--json'], operand: 'MANIFEST' },
+  help: { takes: [], operand: 'COMMAND' },
+};
+
+/**
+ * Refuses what the command would otherwise ignore without a word: an option
+ * it does not take, a second operand, `--at` or a structure's option without
+ * `--as` (`inspect FILE` detects the format and reads it from offset 0), a
+ * FILE beside `--load` regions.
+ */
+function checkOptions(o: Options): void {
+  const command = COMMANDS[o.command];
+  if (command === undefined) throw new UsageError(`unknown command "${o.command}"; try bootproto help`);
+  const { takes, operand } = command;
+  for (const a of o.given) {
+    if (a === '--help' || a === '-h' || takes.includes(a)) continue;
+    throw new UsageError(`${o.command} does not take ${a}${takes.length === 0 ? '' : `; it takes ${takes.join(' ')}`}`);
+  }
+  if (o.files.length > 1) throw new UsageError(`${o.command} takes one ${operand}; "${o.files[1]}" is a second`);
+  if (o.as !== undefined) {
+    if (o.loads.length > 0 && o.files.length > 0) throw new UsageError(`${o.command}: give a FILE or --load regions, not both ("${o.files[0]}" and --load)`);
+    return;
+  }
+  if (o.at !== undefined) throw new UsageError(`${o.command}: --at needs --as STRUCT (without it the format is detected at offset 0)`);
+  const param = Object.keys(o.params)[0];
+  if (param !== undefined) throw new UsageError(`${o.command}: --${param} needs --as ${STRUCTS.filter((s) => s.params?.includes(param)).map((s) => s.name).join(' | ')}`);
 }
 
 function readInput(file: string): Uint8Array {
@@ -396,7 +434,7 @@ function runSamples(o: Options): number {
   for (const s of samples) {
     // Paths in the manifest are relative to it: FILE, and FILE in FILE@PADDR.
     const args = s.args.map((a, i) => {
-      if (a.startsWith('-')) return a;
+      if (i === 0 || a.startsWith('-')) return a; // the command, an option
       const prev = s.args[i - 1];
       if (prev === '--load') {
         const at = a.lastIndexOf('@');
@@ -405,12 +443,14 @@ function runSamples(o: Options): number {
       if (prev === '--as' || prev === '--at' || (prev !== undefined && PARAMS.has(prev.slice(2)))) return a;
       return join(base, a);
     });
+    const sampleOptions = parseArgs(args);
+    checkOptions(sampleOptions);
     if (o.json) {
-      results.push({ title: s.title, args: s.args, ...inspectOrReport(parseArgs(args)).json });
+      results.push({ title: s.title, args: s.args, ...inspectOrReport(sampleOptions).json });
       continue;
     }
     print(`\n=== ${s.title}\n$ bootproto ${s.args.join(' ')}\n`);
-    runInspect(parseArgs(args), false);
+    runInspect(sampleOptions, false);
   }
   if (o.json) print(toJson(results));
   return 0;
@@ -422,7 +462,9 @@ export function main(argv: readonly string[]): number {
   try {
     if (argv[0] === 'convert') return runConvert(argv.slice(1)); // its own options (--to, --out)
     o = parseArgs(argv);
-    if (o.help || o.command === 'help' || o.command === '--help' || o.command === '-h') {
+    if (o.command === '--help' || o.command === '-h') o.command = 'help';
+    checkOptions(o);
+    if (o.help || o.command === 'help') {
       const topic = o.command === 'help' ? (o.files[0] ?? 'main') : o.command;
       print(HELP[topic] ?? HELP['main'] ?? '');
       return 0;
@@ -434,10 +476,8 @@ export function main(argv: readonly string[]): number {
         return runInspect(o, true);
       case 'samples':
         return runSamples(o);
-      case 'dts':
-        return runDts(o);
       default:
-        throw new UsageError(`unknown command "${o.command}"; try bootproto help`);
+        return runDts(o); // checkOptions knows no other command
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -93,6 +93,79 @@ describe('usage errors: one line on stderr, exit 2', () => {
   });
 });
 
+describe('every command refuses an option it does not take (exit 2, naming both)', () => {
+  const MANIFEST = sample('manifest.json');
+  /** A valid call of each command, and the options (with a value where they take one) it takes. */
+  const commands: [string, string[], string[]][] = [
+    ['inspect', ['inspect', DTB], ['--json', '--whole', '--help', '-h']],
+    ['validate', ['validate', DTB], ['--json', '--whole', '--help', '-h']],
+    ['dts', ['dts', DTB], ['--json', '--help', '-h']],
+    ['samples', ['samples', MANIFEST], ['--json', '--help', '-h']],
+    ['help', ['help', 'inspect'], ['--help', '-h']],
+  ];
+  /** Every option of main's parser, with a value when it takes one. */
+  const options: string[][] = [['--json'], ['--whole'], ['--help'], ['-h'], ['--as', 'fdt'], ['--at', '0'], ['--load', `${DTB}@0`], ...[...new Set(STRUCTS.flatMap((h) => h.params ?? []))].map((p) => [`--${p}`, '48'])];
+
+  it('each command and option pair: taken, or refused with one line naming the option and the command', () => {
+    let refused = 0;
+    for (const [command, base, takes] of commands) {
+      for (const option of options) {
+        const name = option[0] as string;
+        const r = runCli([...base, ...option]);
+        if (takes.includes(name)) {
+          expect([0, 1], `${command} ${name}: ${r.stderr}`).toContain(r.code);
+          continue;
+        }
+        if ((command === 'inspect' || command === 'validate') && ['--as', '--at', '--load'].includes(name)) continue; // its own cases below
+        if (command === 'inspect' || command === 'validate') {
+          expect(usageError(r), `${command} ${name}`).toMatch(new RegExp(`^${command}: ${name} needs --as efi-memmap$`));
+        } else {
+          expect(usageError(r), `${command} ${name}`).toMatch(new RegExp(`^${command} does not take ${name}(; it takes --json)?$`));
+        }
+        refused++;
+      }
+    }
+    expect(refused).toBe(2 * 3 + 2 * 7 + 8); // inspect, validate: the 3 handler options without --as; dts, samples: all 10 but 3; help: all but --help, -h
+  });
+
+  it('convert refuses the options of the other commands, and --xen for a Multiboot handoff', () => {
+    for (const option of options.filter((o) => !['--json', '--help', '-h', '--as', '--at', '--load'].includes(o[0] as string))) {
+      expect(usageError(runCli(['convert', '--to', 'boot-params', ...option]))).toBe(`convert: unknown argument ${option[0] as string}`);
+    }
+    const d = mb2Dumps()[0]!;
+    const loads = loadArgs(dir, 'xen-mb2', d.regions);
+    expect(usageError(runCli(['convert', '--to', 'boot-params', '--as', 'mb2-info', '--at', `0x${d.ebx.toString(16)}`, ...loads, '--out', join(dir, 'xen'), '--xen']))).toBe(
+      'convert: --xen applies to --as pvh-start-info only, not mb2-info',
+    );
+  });
+
+  const cases: [string[], string][] = [
+    [['samples', '--desc-size', '--json', MANIFEST], 'samples does not take --desc-size; it takes --json'], // the fuzzer's cli-args-1
+    [['samples', '--as', 'fdt'], 'samples does not take --as; it takes --json'],
+    [['help', '--json'], 'help does not take --json'],
+    [['--help', '--as', 'fdt'], 'help does not take --as'],
+    [['dts', '--whole', DTB], 'dts does not take --whole; it takes --json'],
+    [['inspect', '--at', '0x40', DTB], 'inspect: --at needs --as STRUCT (without it the format is detected at offset 0)'],
+    [['validate', '--desc-size', '48', DTB], 'validate: --desc-size needs --as efi-memmap'],
+    [['inspect', DTB, DTB], `inspect takes one FILE; "${DTB}" is a second`],
+    [['dts', DTB, 'x.dtb'], 'dts takes one FILE.dtb; "x.dtb" is a second'],
+    [['samples', MANIFEST, 'more.json'], 'samples takes one MANIFEST; "more.json" is a second'],
+    [['help', 'inspect', 'dts'], 'help takes one COMMAND; "dts" is a second'],
+    [['inspect', '--as', 'pvh-start-info', '--at', '0', '--load', `${DTB}@0`, DTB], `inspect: give a FILE or --load regions, not both ("${DTB}" and --load)`],
+    [['frobnicate', '--json'], 'unknown command "frobnicate"; try bootproto help'],
+  ];
+  it.each(cases)('%j', (args, message) => {
+    expect(usageError(runCli(args))).toBe(message);
+  });
+
+  it('what they take still works: --whole with validate and with --as, --help after any option a command takes', () => {
+    expect(runCli(['validate', '--whole', DTB]).code).toBe(0);
+    expect(runCli(['inspect', '--whole', '--as', 'fdt', DTB]).code).toBe(0);
+    expect(runCli(['dts', '--json', '--help']).stdout).toMatch(/^bootproto dts/);
+    expect(runCli(['--help', 'inspect']).stdout).toMatch(/^bootproto inspect/);
+  });
+});
+
 describe('inspect: every detected format', () => {
   const cases: [string, string, string][] = [
     ['pvh-elf', sample('pvh/guest.elf'), 'image with a PVH entry note'],
