@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { fdtBlob } from '../../src/cli/fdt.js';
 import { jsonReplacer } from '../../src/core/index.js';
@@ -20,18 +20,13 @@ import { cellsValue, FdtWriter } from '../../src/fdt/index.js';
 
 const outdir = new URL('../../.cache/fuzz/', import.meta.url);
 
+/** Bundles for Node 20 as ES modules: the children run the bundles. */
+const bundle = (options: BuildOptions): Promise<unknown> => build({ bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', ...options });
+
 async function runDeep(depth: number, stackKiB: number): Promise<Record<string, string>> {
   mkdirSync(outdir, { recursive: true });
   const outfile = fileURLToPath(new URL(`deep-${process.pid}.mjs`, outdir));
-  await build({
-    entryPoints: [fileURLToPath(new URL('deep.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    logLevel: 'warning',
-  });
+  await bundle({ entryPoints: [fileURLToPath(new URL('deep.ts', import.meta.url))], outfile });
   const r = spawnSync(process.execPath, [`--stack-size=${stackKiB}`, outfile, String(depth)], { encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
@@ -63,15 +58,10 @@ describe('the JSON of a 1024-level tree with a small call stack (node --stack-si
   it('toJson of the decoded tree, and bootproto inspect --json of the blob, give JSON.stringify\'s text', async () => {
     mkdirSync(outdir, { recursive: true });
     const dir = fileURLToPath(new URL(`json-${process.pid}/`, outdir));
-    await build({
+    await bundle({
       entryPoints: { cli: fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)), lib: fileURLToPath(new URL('../../src/index.ts', import.meta.url)) },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
       outdir: dir,
       outExtension: { '.js': '.mjs' },
-      logLevel: 'warning',
     });
     const blob = deepBlob(1024);
     const file = `${dir}deep.dtb`;
