@@ -10,7 +10,7 @@
  * output is compared with `JSON.stringify` run here.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,7 @@ process.stdout.write(toJson(fdt.decodeFdt(new Uint8Array(readFileSync(process.ar
     expect(lib.stderr).toBe('');
     expect(lib.status).toBe(0);
     expect(depthOf(`{"tree":${lib.stdout}}`)).toBe(1024);
+    rmSync(dir, { recursive: true }); // 1 MB of bundles a run; kept when a check fails, to look into
   }, 120_000);
 });
 
