@@ -9,19 +9,20 @@
  */
 import {
   BootprotoError,
+  blankTable,
+  blankView,
+  bufferAccess,
   checkSpan,
   runReadPlan,
   runReadPlanSync,
+  type BufferAccess,
   type ByteSource,
+  type PointableTableView,
   type ReadPlan,
   type SourceReadContext,
   type SyncByteSource,
   viewLayout,
   viewTable,
-  type Decoded,
-  type Field,
-  type Fields,
-  type Layout,
   type TableView,
   type View,
 } from '../core/index.js';
@@ -160,7 +161,7 @@ function le16(b: Uint8Array, o: number): number {
  * `TRUNCATED`. Allocates one small object.
  */
 export function locatePeHeaders(bytes: Uint8Array): PeLocations {
-  return locateInto(bytes, accessOf(bytes), { peOffset: 0, optionalHeaderOffset: 0, pe32Plus: false, optionalFixedSize: 0, sizeOfOptionalHeader: 0, sectionTableOffset: 0, numberOfSections: 0, directoryCount: 0 }, undefined);
+  return locateInto(bytes, bufferAccess(bytes), { peOffset: 0, optionalHeaderOffset: 0, pe32Plus: false, optionalFixedSize: 0, sizeOfOptionalHeader: 0, sectionTableOffset: 0, numberOfSections: 0, directoryCount: 0 }, undefined);
 }
 
 /**
@@ -202,11 +203,13 @@ function le32(b: Uint8Array, o: number): number {
 }
 
 /** {@link locatePeHeaders} into `out` (written only when every check passed). */
-function locateInto(bytes: Uint8Array, access: ArrayAccess, out: PeLocations, parts: PeViewParts | undefined): PeLocations {
+function locateInto(bytes: Uint8Array, access: BufferAccess, out: PeLocations, parts: PeViewParts | undefined): PeLocations {
   // The hot path of PeHeaderView.point, kept small (few branches, one
   // error call) so that the optimising compiler inlines it there: reads
   // through the buffer's DataView, sizes and magic numbers as literals
-  // (module constants are loads it does not fold). Each read is preceded by
+  // (module constants are loads it does not fold), bar the section header's
+  // size: SECTION_HEADER_SIZE, a module constant, measured as fast as the
+  // literal 40 (IMAGE_SECTION_HEADER.size here cost 0.4 ns a point). Each read is preceded by
   // the check that keeps it inside `bytes`; any failed check goes to
   // locateFailure, which finds the failing check again and throws its error.
   const n = bytes.length;
@@ -231,7 +234,7 @@ function locateInto(bytes: Uint8Array, access: ArrayAccess, out: PeLocations, pa
   let directoryCount = room < 16 ? room : 16;
   if (numberOfRvaAndSizes < directoryCount) directoryCount = numberOfRvaAndSizes | 0; // a small integer: keeps the count a Smi
   const sectionTableOffset = optionalHeaderOffset + sizeOfOptionalHeader;
-  if (n - dirs < directoryCount * 8 || sectionTableOffset > n || n - sectionTableOffset < numberOfSections * 40) return locateFailure(bytes);
+  if (n - dirs < directoryCount * 8 || sectionTableOffset > n || n - sectionTableOffset < numberOfSections * SECTION_HEADER_SIZE) return locateFailure(bytes);
   out.peOffset = peOffset;
   out.optionalHeaderOffset = optionalHeaderOffset;
   out.pe32Plus = pe32Plus;
@@ -243,77 +246,48 @@ function locateInto(bytes: Uint8Array, access: ArrayAccess, out: PeLocations, pa
   if (parts === undefined) return out;
   // PeHeaderView.point: every view moved here, in this one function, which
   // is too big to be inlined into its callers; they keep their inlining
-  // budget for the field getters. Each view is moved by stores written out
-  // rather than through one shared helper: a store site that sees the four
-  // view classes goes megamorphic and costs more than the rest of the parse.
-  // Pointer stores carry a write barrier: skipped when the array is the one the views already read.
+  // budget for the field getters. Each view is moved by its own point()
+  // call, which is inlined here with the view's class known: the stores are
+  // written out per view. (One helper moving all the views made its store
+  // sites megamorphic — they saw the four view classes — and cost more than
+  // the rest of the parse.) Every span was checked above, so the views'
+  // own checks pass; pointing at the array the views already read stores
+  // only offsets (a pointer store carries a write barrier).
+  // The views get the array itself when they read it already (no look-up
+  // in point()), else its access, looked up once by the caller.
+  let to: Uint8Array | BufferAccess = bytes;
   if (parts.current !== bytes) {
     parts.current = bytes;
     parts.access = access;
+    to = access;
   }
   parts.lazy = 3; // the MS-DOS header and the data directories: moved on first use
-  const file = parts.file;
-  if (file.buffer !== bytes) {
-    file.buffer = bytes;
-    file.dv = dv;
-  }
-  file.pos = base + fh;
-  file.byteOffset = fh;
+  parts.file.point(to, fh);
   if (pe32Plus) {
-    const opt = parts.opt64;
-    if (opt.buffer !== bytes) {
-      opt.buffer = bytes;
-      opt.dv = dv;
-    }
-    opt.pos = base + optionalHeaderOffset;
-    opt.byteOffset = optionalHeaderOffset;
-    parts.optionalHeader64 = opt;
+    parts.optionalHeader64 = parts.opt64.point(to, optionalHeaderOffset);
     parts.optionalHeader32 = undefined;
   } else {
-    const opt = parts.opt32;
-    if (opt.buffer !== bytes) {
-      opt.buffer = bytes;
-      opt.dv = dv;
-    }
-    opt.pos = base + optionalHeaderOffset;
-    opt.byteOffset = optionalHeaderOffset;
-    parts.optionalHeader32 = opt;
+    parts.optionalHeader32 = parts.opt32.point(to, optionalHeaderOffset);
     parts.optionalHeader64 = undefined;
   }
-  parts.secs.place(bytes, access, sectionTableOffset, numberOfSections);
+  parts.secs.point(to, sectionTableOffset, numberOfSections);
   return out;
 }
 
 /** The members of a {@link PeHeaderView} that pointing it sets (its private state, seen by locateInto). */
 interface PeViewParts {
   current: Uint8Array;
-  access: ArrayAccess;
+  access: BufferAccess;
   /** Bit 0: the MS-DOS header view, bit 1: the data-directory table, still on the previous image. */
   lazy: number;
-  dos: MovableState;
-  file: MovableState;
-  opt32: MovableState;
-  opt64: MovableState;
-  optionalHeader32: MovableState | undefined;
-  optionalHeader64: MovableState | undefined;
-  dirs: MovableTable<typeof IMAGE_DATA_DIRECTORY.fields>;
-  secs: MovableTable<typeof IMAGE_SECTION_HEADER.fields>;
-}
-
-/**
- * The decoded object of a layout, read through its view: the same object
- * `decodeLayout` gives (bytes copied, 64-bit fields as bigint), without
- * typed-binary's per-field schema calls, which cost several microseconds a
- * header when many layouts go through them in turn.
- */
-function plainFromView<F extends Fields>(layout: Layout<F>, bytes: Uint8Array, offset: number): Decoded<F> {
-  const v = viewLayout(layout, bytes, offset) as unknown as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const key of layout.order) {
-    const kind = (layout.fields[key] as Field).kind;
-    out[key] = kind === 'u64' ? v[`${key}Big`] : kind === 'bytes' ? (v[key] as Uint8Array).slice() : v[key];
-  }
-  return out as Decoded<F>;
+  dos: View<typeof IMAGE_DOS_HEADER.fields>;
+  file: View<typeof IMAGE_FILE_HEADER.fields>;
+  opt32: View<typeof IMAGE_OPTIONAL_HEADER32.fields>;
+  opt64: View<typeof IMAGE_OPTIONAL_HEADER64.fields>;
+  optionalHeader32: View<typeof IMAGE_OPTIONAL_HEADER32.fields> | undefined;
+  optionalHeader64: View<typeof IMAGE_OPTIONAL_HEADER64.fields> | undefined;
+  dirs: PointableTableView<typeof IMAGE_DATA_DIRECTORY.fields>;
+  secs: PointableTableView<typeof IMAGE_SECTION_HEADER.fields>;
 }
 
 const latin1 = new TextDecoder('latin1');
@@ -365,12 +339,16 @@ export function longNameOffset(rawName: string): number | undefined {
  */
 export function decodePeImage(bytes: Uint8Array): PeImage {
   const at = locatePeHeaders(bytes);
-  const dosHeader = plainFromView(IMAGE_DOS_HEADER, bytes, 0);
+  // The headers are copied out through views (core's copyOut: the objects
+  // decodeLayout gives) rather than typed-binary's whole-struct decoder,
+  // whose per-field schema calls cost several microseconds a header when
+  // many layouts go through them in turn.
+  const dosHeader = viewLayout(IMAGE_DOS_HEADER, bytes, 0).decode();
   const fileHeaderOffset = at.peOffset + 4;
-  const fileHeader = plainFromView(IMAGE_FILE_HEADER, bytes, fileHeaderOffset);
+  const fileHeader = viewLayout(IMAGE_FILE_HEADER, bytes, fileHeaderOffset).decode();
   const optionalHeader = at.pe32Plus
-    ? plainFromView(IMAGE_OPTIONAL_HEADER64, bytes, at.optionalHeaderOffset)
-    : plainFromView(IMAGE_OPTIONAL_HEADER32, bytes, at.optionalHeaderOffset);
+    ? viewLayout(IMAGE_OPTIONAL_HEADER64, bytes, at.optionalHeaderOffset).decode()
+    : viewLayout(IMAGE_OPTIONAL_HEADER32, bytes, at.optionalHeaderOffset).decode();
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dataDirectories: DataDirectory[] = [];
   const dirBase = at.optionalHeaderOffset + at.optionalFixedSize;
@@ -503,212 +481,10 @@ export interface PeHeaderViews {
   readonly sections: TableView<typeof IMAGE_SECTION_HEADER.fields>;
 }
 
-// ---------------------------------------------------------------------------
-// Re-pointable views. Core's views are bound to one array for life; a header
-// view that a caller keeps and points at image after image needs views it can
-// move to other bytes. They are made here from the same layout tables, with
-// the same getters (64-bit fields as an exact number, xBig, xLo, xHi), and
-// one more internal step: place() moves a view to another array.
-
-/** What a re-pointable view holds: the array, where the structure starts in it, and the DataView it reads through. */
-interface MovableState {
-  buffer: Uint8Array;
-  byteOffset: number;
-  /** A DataView over all of `buffer.buffer`. */
-  dv: DataView;
-  /** `buffer.byteOffset + byteOffset`: where the structure starts within `dv`. */
-  pos: number;
-}
-
-/** The DataView over an array's whole buffer, and where the array starts in it. */
-interface ArrayAccess {
-  readonly dv: DataView;
-  readonly base: number;
-}
-
+/** The array a {@link PeHeaderView} holds before its first point. */
 const EMPTY = new Uint8Array(0);
-const EMPTY_ACCESS: ArrayAccess = { dv: new DataView(EMPTY.buffer), base: 0 };
-const dataViews = new WeakMap<ArrayBufferLike, DataView>();
-const arrayAccess = new WeakMap<Uint8Array, ArrayAccess>();
-
-/**
- * The DataView of `bytes.buffer` (one per buffer) and `bytes.byteOffset`,
- * remembered per array: pointing a view at an array seen before allocates
- * nothing, and the typed array's own `buffer`/`byteOffset` getters are
- * slower than the look-up.
- */
-function accessOf(bytes: Uint8Array): ArrayAccess {
-  let a = arrayAccess.get(bytes);
-  if (a === undefined) {
-    const ab = bytes.buffer;
-    let dv = dataViews.get(ab);
-    if (dv === undefined) {
-      dv = new DataView(ab);
-      dataViews.set(ab, dv);
-    }
-    a = { dv, base: bytes.byteOffset };
-    arrayAccess.set(bytes, a);
-  }
-  return a;
-}
-
-type MovableCtor = new () => MovableState;
-const movableClasses = new WeakMap<Layout, MovableCtor>();
-
-/** A view class of `layout` whose instances start on no bytes and are moved by {@link place}. */
-function movableClass(layout: Layout): MovableCtor {
-  const known = movableClasses.get(layout);
-  if (known !== undefined) return known;
-  const size = layout.size;
-  const le = layout.littleEndian;
-  class MovableView implements MovableState {
-    readonly layout: Layout = layout;
-    buffer: Uint8Array = EMPTY;
-    byteOffset = 0;
-    dv: DataView = EMPTY_ACCESS.dv;
-    pos = 0;
-    at(offset: number): this {
-      if (!(offset >= 0 && offset + size <= this.buffer.length && Number.isInteger(offset))) checkSpan(layout, this.buffer, offset, size);
-      this.pos = this.pos - this.byteOffset + offset;
-      this.byteOffset = offset;
-      return this;
-    }
-    decode(): Record<string, unknown> {
-      return plainOf(layout, this as unknown as Record<string, unknown>);
-    }
-  }
-  const proto = MovableView.prototype as unknown as object;
-  const define = (name: string, get: (this: MovableState) => unknown): void => {
-    Object.defineProperty(proto, name, { get, enumerable: true, configurable: false });
-  };
-  for (const key of layout.order) {
-    const f = layout.fields[key] as Field;
-    const o = f.offset;
-    switch (f.kind) {
-      case 'u8':
-        define(key, function () {
-          return this.dv.getUint8(this.pos + o);
-        });
-        break;
-      // The byte order as a literal in the hot getters: less for the
-      // optimising compiler to inline than a captured flag.
-      case 'u16':
-        define(
-          key,
-          le
-            ? function () {
-                return this.dv.getUint16(this.pos + o, true);
-              }
-            : function () {
-                return this.dv.getUint16(this.pos + o, false);
-              },
-        );
-        break;
-      case 'u32':
-        define(
-          key,
-          le
-            ? function () {
-                return this.dv.getUint32(this.pos + o, true);
-              }
-            : function () {
-                return this.dv.getUint32(this.pos + o, false);
-              },
-        );
-        break;
-      case 'u64': {
-        const loAt = le ? o : o + 4;
-        const hiAt = le ? o + 4 : o;
-        define(key, function () {
-          const hi = this.dv.getUint32(this.pos + hiAt, le);
-          if (hi > 0x1fffff) {
-            throw new BootprotoError({ code: 'LIMIT', format: layout.format, structure: layout.name, field: f.spec ?? key, offset: this.byteOffset + o, reason: 'value exceeds 2^53 - 1; read it with the Big accessor' });
-          }
-          return hi * 0x100000000 + this.dv.getUint32(this.pos + loAt, le);
-        });
-        define(`${key}Big`, function () {
-          return this.dv.getBigUint64(this.pos + o, le);
-        });
-        define(`${key}Lo`, function () {
-          return this.dv.getUint32(this.pos + loAt, le);
-        });
-        define(`${key}Hi`, function () {
-          return this.dv.getUint32(this.pos + hiAt, le);
-        });
-        break;
-      }
-      case 'bytes': {
-        const n = f.length;
-        define(key, function () {
-          return this.buffer.subarray(this.byteOffset + o, this.byteOffset + o + n);
-        });
-        break;
-      }
-    }
-  }
-  movableClasses.set(layout, MovableView);
-  return MovableView;
-}
-
-/** The decoded object of a view: its getters read into a plain object (bigint for 64-bit fields, bytes copied). */
-function plainOf(layout: Layout, v: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of layout.order) {
-    const kind = (layout.fields[key] as Field).kind;
-    out[key] = kind === 'u64' ? v[`${key}Big`] : kind === 'bytes' ? (v[key] as Uint8Array).slice() : v[key];
-  }
-  return out;
-}
-
-/** Moves a view to `offset` of `bytes` (the caller has checked that the structure fits). */
-function place(v: MovableState, bytes: Uint8Array, access: ArrayAccess, offset: number): void {
-  if (v.buffer !== bytes) {
-    // (pointer stores carry a write barrier: skipped when the array is the same)
-    v.buffer = bytes;
-    v.dv = access.dv;
-  }
-  v.pos = access.base + offset;
-  v.byteOffset = offset;
-}
-
-function outOfTable(layout: Layout, offset: number, index: number, count: number): BootprotoError {
-  return new BootprotoError({ code: 'OUT_OF_BOUNDS', format: layout.format, structure: layout.name, offset, reason: `entry ${index} of a table of ${count}` });
-}
-
-/** A table view whose one row view is moved along the table, and which is itself moved to other bytes by {@link MovableTable.place}. */
-class MovableTable<F extends Fields> implements TableView<F> {
-  count = 0;
-  readonly stride: number;
-  private readonly layout: Layout<F>;
-  private readonly row: MovableState;
-  private offset = 0;
-  private start = 0;
-  constructor(layout: Layout<F>) {
-    this.layout = layout;
-    this.stride = layout.size;
-    this.row = new (movableClass(layout))();
-  }
-  /** Points the table at `count` rows from `offset` of `bytes` (checked to fit by the caller). */
-  place(bytes: Uint8Array, access: ArrayAccess, offset: number, count: number): void {
-    place(this.row, bytes, access, offset);
-    this.offset = offset;
-    this.start = access.base + offset;
-    this.count = count;
-  }
-  get(index: number): View<F> {
-    if (!(index >= 0 && index < this.count && Number.isInteger(index))) throw outOfTable(this.layout, this.offset, index, this.count);
-    const at = index * this.stride;
-    const row = this.row;
-    row.byteOffset = this.offset + at;
-    row.pos = this.start + at;
-    return row as unknown as View<F>;
-  }
-  decodeAll(): Decoded<F>[] {
-    const out: Decoded<F>[] = [];
-    for (let i = 0; i < this.count; i++) out.push(plainOf(this.layout, this.get(i) as unknown as Record<string, unknown>) as Decoded<F>);
-    return out;
-  }
-}
+/** `IMAGE_SECTION_HEADER.size` (40) as a module constant: the hot path of locateInto reads no property for it (see there). */
+const SECTION_HEADER_SIZE = IMAGE_SECTION_HEADER.size;
 
 /**
  * Re-pointable views of a PE image's headers: make one for an image, then
@@ -745,16 +521,17 @@ export class PeHeaderView implements PeHeaderViews {
   readonly sections: TableView<typeof IMAGE_SECTION_HEADER.fields>;
   private current: Uint8Array = EMPTY;
   private lazy = 0;
-  private readonly dos = new (movableClass(IMAGE_DOS_HEADER))();
-  private readonly file = new (movableClass(IMAGE_FILE_HEADER))();
-  private readonly opt32 = new (movableClass(IMAGE_OPTIONAL_HEADER32))();
-  private readonly opt64 = new (movableClass(IMAGE_OPTIONAL_HEADER64))();
-  private readonly dirs = new MovableTable(IMAGE_DATA_DIRECTORY);
-  private readonly secs = new MovableTable(IMAGE_SECTION_HEADER);
+  // Core's views and tables, made on no bytes and pointed by locateInto.
+  private readonly dos = blankView(IMAGE_DOS_HEADER);
+  private readonly file = blankView(IMAGE_FILE_HEADER);
+  private readonly opt32 = blankView(IMAGE_OPTIONAL_HEADER32);
+  private readonly opt64 = blankView(IMAGE_OPTIONAL_HEADER64);
+  private readonly dirs = blankTable(IMAGE_DATA_DIRECTORY);
+  private readonly secs = blankTable(IMAGE_SECTION_HEADER);
 
   /** Views of the image in `bytes` (the checks of {@link locatePeHeaders}; it throws the same errors). */
   constructor(bytes: Uint8Array) {
-    this.fileHeader = this.file as unknown as View<typeof IMAGE_FILE_HEADER.fields>;
+    this.fileHeader = this.file;
     this.sections = this.secs;
     this.optionalHeader32 = undefined;
     this.optionalHeader64 = undefined;
@@ -770,13 +547,10 @@ export class PeHeaderView implements PeHeaderViews {
   get dosHeader(): View<typeof IMAGE_DOS_HEADER.fields> {
     const dos = this.dos;
     if ((this.lazy & 1) !== 0) {
-      dos.buffer = this.current;
-      dos.dv = this.access.dv;
-      dos.pos = this.access.base;
-      dos.byteOffset = 0;
+      dos.point(this.access, 0);
       this.lazy &= ~1;
     }
-    return dos as unknown as View<typeof IMAGE_DOS_HEADER.fields>;
+    return dos;
   }
 
   /** The data directories read (see {@link PeImage.dataDirectories}); moved on first use after a point, like {@link PeHeaderView.dosHeader}. */
@@ -784,7 +558,7 @@ export class PeHeaderView implements PeHeaderViews {
     const dirs = this.dirs;
     if ((this.lazy & 2) !== 0) {
       const at = this.locations;
-      dirs.place(this.current, this.access, at.optionalHeaderOffset + at.optionalFixedSize, at.directoryCount);
+      dirs.point(this.access, at.optionalHeaderOffset + at.optionalFixedSize, at.directoryCount);
       this.lazy &= ~2;
     }
     return dirs;
@@ -796,10 +570,10 @@ export class PeHeaderView implements PeHeaderViews {
    * the views on the previous image). Returns this view.
    */
   point(bytes: Uint8Array): this {
-    locateInto(bytes, bytes === this.current ? this.access : accessOf(bytes), this.locations, this as unknown as PeViewParts);
+    locateInto(bytes, bytes === this.current ? this.access : bufferAccess(bytes), this.locations, this as unknown as PeViewParts);
     return this;
   }
-  private access: ArrayAccess = EMPTY_ACCESS;
+  private access: BufferAccess = bufferAccess(EMPTY);
 }
 
 class LazyPeHeaderViews implements PeHeaderViews {

@@ -1,7 +1,12 @@
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import {
   BootprotoError,
+  blankTable,
+  blankView,
+  bufferAccess,
   bytes,
+  copyOut,
   decodeLayout,
   defineLayout,
   encodeLayout,
@@ -359,5 +364,261 @@ describe('viewTable', () => {
     expect(thrown(() => viewTable(ENTRY, table(2), 0, 3))).toMatchObject({ code: 'TRUNCATED' });
     expect(thrown(() => viewTable(ENTRY, table(2), 4, 2))).toMatchObject({ code: 'TRUNCATED' });
     expect(thrown(() => viewTable(ENTRY, table(2), 0, 2 ** 40))).toMatchObject({ code: 'TRUNCATED' });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Re-pointable views and tables: view.point, blankView, blankTable with
+// table.point, bufferAccess, and the exported copyOut. A pointed view reads
+// what a view made on the same bytes reads; pointing is checked like making
+// a view, a failed point leaves the view where it was, and pointing at
+// arrays seen before allocates nothing.
+
+const ROW = defineLayout({ name: 'entry', format: 'memory', size: 8, fields: { a: u32(0), b: u32(4) } });
+
+/** `n` structures of LE (or BE) at `at`, `tag` i + `seed`, other fields derived from it. */
+function structs(n: number, seed: number, le = true, at = 0, total = at + n * 20): Uint8Array {
+  const b = new Uint8Array(total);
+  const dv = new DataView(b.buffer);
+  for (let i = 0; i < n; i++) {
+    const o = at + i * 20;
+    const t = (seed + i) & 0xff;
+    dv.setUint8(o, t);
+    dv.setUint16(o + 2, 0x1200 + t, le);
+    dv.setUint32(o + 4, 0xdead0000 + t, le);
+    dv.setBigUint64(o + 8, BigInt(t) << 40n, le);
+    b.set([0x41, t, 0x43, 0], o + 16);
+  }
+  return b;
+}
+
+/** Every field of a view, by its getters. */
+function read(v: ReturnType<typeof viewLayout<typeof FIELDS>>): unknown[] {
+  return [v.tag, v.pad, v.kind, v.count, v.addr, v.addrBig, v.addrLo, v.addrHi, [...v.name], v.byteOffset];
+}
+
+describe('view.point', () => {
+  it('reads what a view made on the same bytes reads, in either byte order, and returns the view', () => {
+    for (const [layout, le] of [
+      [LE, true],
+      [BE, false],
+    ] as const) {
+      const a = structs(3, 1, le);
+      const b = structs(2, 50, le, 7);
+      const v = viewLayout(layout, a, 20);
+      expect(v.point(b, 27)).toBe(v);
+      expect(read(v)).toEqual(read(viewLayout(layout, b, 27)));
+      expect(v.buffer).toBe(b);
+      expect(v.decode()).toEqual(decodeLayout(layout, b, 27));
+      // at() then moves within the new array.
+      expect(v.at(7).tag).toBe(50);
+      // Back to the first array, offset defaulting to 0.
+      expect(v.point(a).tag).toBe(1);
+      expect(v.byteOffset).toBe(0);
+      expect(read(v.point(a, 40))).toEqual(read(viewLayout(layout, a, 40)));
+    }
+  });
+
+  it('takes the bufferAccess of an array in place of the array', () => {
+    const a = structs(2, 1);
+    const b = structs(2, 9);
+    const v = viewLayout(LE, a);
+    v.point(bufferAccess(b), 20);
+    expect(v.buffer).toBe(b);
+    expect(read(v)).toEqual(read(viewLayout(LE, b, 20)));
+    v.point(bufferAccess(b), 0);
+    expect(v.tag).toBe(9);
+  });
+
+  it('keeps reads inside a subarray window it is pointed at', () => {
+    const outer = new Uint8Array(100).fill(0xee);
+    const window = outer.subarray(30, 70);
+    window.fill(0);
+    window.set(structs(1, 5), 20);
+    const v = blankView(LE).point(window, 20);
+    expect(v.tag).toBe(5);
+    expect(v.name.byteOffset).toBe(outer.byteOffset + 50 + 16);
+    expect(thrown(() => v.point(window, 21))).toMatchObject({ code: 'TRUNCATED', structure: 'test_struct', offset: 21 });
+    expect(v.point(window, 0).kind).toBe(0);
+  });
+
+  it('throws as viewLayout throws, and stays where it was', () => {
+    const a = structs(2, 1);
+    const b = structs(1, 7);
+    const v = viewLayout(LE, a, 20);
+    for (const [offset, code] of [
+      [1, 'TRUNCATED'],
+      [21, 'OUT_OF_BOUNDS'],
+      [-1, 'OUT_OF_BOUNDS'],
+      [0.5, 'OUT_OF_BOUNDS'],
+      [Number.NaN, 'OUT_OF_BOUNDS'],
+    ] as const) {
+      const e = thrown(() => v.point(b, offset));
+      expect(e).toBeInstanceOf(BootprotoError);
+      expect(e).toMatchObject({ code, structure: 'test_struct' });
+      expect(e).toEqual(thrown(() => viewLayout(LE, b, offset)));
+      expect(v.buffer).toBe(a);
+      expect(v.byteOffset).toBe(20);
+      expect(v.tag).toBe(2);
+    }
+    expect(thrown(() => v.point(new Uint8Array(19)))).toMatchObject({ code: 'TRUNCATED' });
+  });
+
+  it('names the LIMIT offset within the array it was pointed at', () => {
+    const b = new Uint8Array(60);
+    new DataView(b.buffer).setBigUint64(40 + 8, 1n << 60n, true);
+    const v = viewLayout(LE, structs(1, 1)).point(b, 40);
+    expect(thrown(() => v.addr)).toMatchObject({ code: 'LIMIT', field: 'addr', offset: 48 });
+  });
+
+  it('a view pointed where it is already stays there, and follows at() moves', () => {
+    const a = structs(3, 1);
+    const v = viewLayout(LE, a, 20);
+    expect(v.point(a, 20).tag).toBe(2);
+    v.at(40);
+    expect(v.point(a, 20).tag).toBe(2);
+    expect(v.byteOffset).toBe(20);
+  });
+});
+
+describe('blankView', () => {
+  it('reads zeros of its own until pointed', () => {
+    const v = blankView(LE);
+    expect(v.layout).toBe(LE);
+    expect(v.buffer.length).toBe(LE.size);
+    expect(read(v)).toEqual([0, 0, 0, 0, 0, 0n, 0, 0, [0, 0, 0, 0], 0]);
+    const b = structs(1, 3);
+    expect(v.point(b).decode()).toEqual(decodeLayout(LE, b));
+  });
+});
+
+describe('blankTable and table.point', () => {
+  const table = (n: number, seed: number, stride = 8, at = 0): Uint8Array => {
+    const b = new Uint8Array(at + n * stride);
+    const dv = new DataView(b.buffer);
+    for (let i = 0; i < n; i++) {
+      dv.setUint32(at + i * stride, seed + i, true);
+      dv.setUint32(at + i * stride + 4, 100 + seed + i, true);
+    }
+    return b;
+  };
+
+  it('starts empty and walks each table it is pointed at as viewTable does', () => {
+    const t = blankTable(ROW);
+    expect(t.count).toBe(0);
+    expect(t.stride).toBe(8);
+    expect(t.decodeAll()).toEqual([]);
+    expect(thrown(() => t.get(0))).toMatchObject({ code: 'OUT_OF_BOUNDS', structure: 'entry' });
+    const a = table(3, 0);
+    const b = table(5, 10, 8, 4);
+    expect(t.point(a, 0, 3)).toBe(t);
+    expect(t.count).toBe(3);
+    const row = t.get(2);
+    expect(row.a).toBe(2);
+    expect(t.decodeAll()).toEqual(viewTable(ROW, a, 0, 3).decodeAll());
+    t.point(bufferAccess(b), 4, 5);
+    expect(t.get(0)).toBe(row);
+    expect(t.get(4).b).toBe(114);
+    expect(t.decodeAll()).toEqual(viewTable(ROW, b, 4, 5).decodeAll());
+    expect(thrown(() => t.get(5))).toMatchObject({ code: 'OUT_OF_BOUNDS', offset: 4 });
+    t.point(b, 12, 2);
+    expect(t.get(0).a).toBe(11);
+    t.point(a, 0, 0);
+    expect(t.count).toBe(0);
+    expect(() => t.get(0)).toThrow(/OUT_OF_BOUNDS/);
+  });
+
+  it('honours a stride larger than the entry (the last entry may end before its stride)', () => {
+    const t = blankTable(ROW, 12);
+    const b = table(3, 0, 12);
+    t.point(b.subarray(0, 2 * 12 + 8), 0, 3);
+    expect(t.get(2).b).toBe(102);
+    expect(t.decodeAll().map((e) => e.a)).toEqual([0, 1, 2]);
+    expect(thrown(() => blankTable(ROW, 4))).toMatchObject({ code: 'BAD_VALUE', structure: 'entry' });
+  });
+
+  it('throws what viewTable throws, and stays where it was', () => {
+    const a = table(2, 0);
+    const b = table(2, 7);
+    const t = blankTable(ROW).point(a, 0, 2);
+    for (const [offset, count] of [
+      [0, -1],
+      [0, 1.5],
+      [0, 3],
+      [4, 2],
+      [0, 2 ** 40],
+      [-8, 1],
+      [0.5, 1],
+      [17, 0],
+    ] as const) {
+      const e = thrown(() => t.point(b, offset, count));
+      expect(e).toBeInstanceOf(BootprotoError);
+      expect(e).toEqual(thrown(() => viewTable(ROW, b, offset, count)));
+      expect(t.count).toBe(2);
+      expect(t.get(1).a).toBe(1);
+      expect(t.get(0).buffer).toBe(a);
+    }
+  });
+});
+
+describe('bufferAccess and copyOut', () => {
+  it('gives one access per array and one DataView per ArrayBuffer', () => {
+    const outer = new Uint8Array(64);
+    const x = outer.subarray(8, 40);
+    const y = outer.subarray(16);
+    const ax = bufferAccess(x);
+    expect(bufferAccess(x)).toBe(ax);
+    expect(ax.bytes).toBe(x);
+    expect(ax.base).toBe(8);
+    expect(ax.dv.buffer).toBe(outer.buffer);
+    expect(ax.dv.byteLength).toBe(64);
+    expect(bufferAccess(y).dv).toBe(ax.dv);
+    expect(bufferAccess(y).base).toBe(16);
+  });
+
+  it('copyOut gives the decoded object: bigints for 64-bit fields, copies of byte fields', () => {
+    const b = structs(2, 4);
+    const v = viewLayout(LE, b, 20);
+    const out = copyOut(LE, v);
+    expect(out).toEqual(decodeLayout(LE, b, 20));
+    expect(out).toEqual(v.decode());
+    expect(typeof out.addr).toBe('bigint');
+    out.name[0] = 0;
+    expect(b[36]).toBe(0x41);
+  });
+});
+
+const gcMinor = (globalThis as { gc?: (options?: { type?: 'major' | 'minor' }) => void }).gc;
+
+describe('allocation', () => {
+  it.runIf(gcMinor !== undefined)('pointing a view and a table at arrays seen before allocates nothing', () => {
+    const arrays = [structs(8, 1), structs(8, 40, true, 20, 200), structs(4, 90).subarray(20)];
+    const v = blankView(LE);
+    const t = blankTable(ROW);
+    const sink = new Float64Array(1);
+    function step(k: number): void {
+      const b = arrays[k % 3] as Uint8Array;
+      const access = bufferAccess(b);
+      v.point(b, 0);
+      t.point(access, 0, 2);
+      // Small fields only (Smis): a getter left a call by the inliner cannot box its result.
+      sink[0] = (sink[0] as number) + v.kind + t.get(1).a + v.point(access, 20).tag;
+    }
+    const steps = 20_000;
+    for (let k = 0; k < 2000; k++) step(k);
+    let best = Number.POSITIVE_INFINITY;
+    for (let w = 0; w < 10; w++) {
+      gcMinor?.({ type: 'minor' });
+      const profiler = new v8.GCProfiler();
+      profiler.start();
+      const before = process.memoryUsage().heapUsed;
+      for (let k = 0; k < steps; k++) step(k);
+      const after = process.memoryUsage().heapUsed;
+      const collected = (profiler.stop()?.statistics.length ?? 0) > 0 || after < before;
+      if (!collected) best = Math.min(best, after - before);
+    }
+    expect(best).toBeLessThan(Number.POSITIVE_INFINITY);
+    // Far below one allocation a step (a small object is at least 16 bytes).
+    expect(best / steps).toBeLessThan(0.05);
   });
 });
