@@ -77,6 +77,12 @@ describe('fuzz regressions', () => {
     expect(checkOne(target, input, { seed: 0, maxMs: 5000, checkHeap: true })).toBeUndefined();
   });
 
+  it('cli-main-2: the time bound of an input that may run as a 17 MiB file counts the file', () => {
+    const target = ALL_TARGETS.find((t) => t.name === 'cli/main')!;
+    expect(target.msExtra?.(bytes('cli-main-2.bin'))).toBeCloseTo((60 * 17 * 1024 * 1024) / 1e6);
+    expect(target.msExtra?.(bytes('pecoff-replace-5.bin').subarray(0, 64))).toBe(0);
+  });
+
   it('--replay rebuilds the very input a run made at an index', () => {
     const seen: Uint8Array[] = [];
     const recorder: Target = { name: 'test/recorder', seeds: () => [new Uint8Array([1, 2, 3, 4]), new Uint8Array(64)], run: (b) => void seen.push(b) };
