@@ -15,6 +15,7 @@
  */
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { blankTable, blankView, bufferAccess, defineLayout, u16, u32, u8 } from '../../src/core/index.js';
 import { viewMemmap } from '../../src/pvh/index.js';
 
 const ENTRIES = 1024;
@@ -139,5 +140,35 @@ describe('allocation guard', () => {
     const perEntry = (decoded.bytes - empty.bytes) / n;
     // A decoded entry is an object with two bigints: well over 32 bytes.
     expect(perEntry).toBeGreaterThan(32);
+  });
+});
+
+describe('allocation guard: re-pointing', () => {
+  const HEAD = defineLayout({ name: 'head', format: 'memory', size: 8, fields: { tag: u8(0), pad: u8(1), kind: u16(2), count: u32(4) } });
+  const ROW = defineLayout({ name: 'row', format: 'memory', size: 8, fields: { a: u32(0), b: u32(4) } });
+  // Three arrays, one a subarray of a larger buffer; small values only (Smis:
+  // a getter the inliner leaves a call cannot box what it returns).
+  const arrays = [new Uint8Array(64).fill(1), new Uint8Array(200).fill(2).subarray(40, 120), new Uint8Array(48).fill(3)];
+  const v = blankView(HEAD);
+  const t = blankTable(ROW);
+  const sink = new Float64Array(1);
+  function steps(): void {
+    for (let k = 0; k < 20_000; k++) {
+      const b = arrays[k % 3] as Uint8Array;
+      const access = bufferAccess(b);
+      v.point(b, 0);
+      t.point(access, 8, 3);
+      sink[0] = (sink[0] as number) + v.kind + t.get(2).a + v.point(access, 16).tag;
+    }
+  }
+  function nothing(): void {}
+
+  it('points a view and a table at arrays seen before without allocating', () => {
+    const collect = requireGc();
+    for (let w = 0; w < 20; w++) steps();
+    const empty = minDelta(collect, nothing);
+    const pointed = minDelta(collect, steps);
+    expect(pointed.clean).toBeGreaterThanOrEqual(3);
+    expect(Math.max(0, pointed.bytes - empty.bytes) / 20_000, 'bytes per step').toBeLessThan(0.05);
   });
 });
