@@ -193,6 +193,19 @@ export default async function setup({ load, sink }) {
     }
     sink[0] = sum;
   }
+  // One view kept by the caller and moved to each start_info (view.point):
+  // what a VMM or test that reads start_info after start_info does.
+  const kept = viewStartInfo(startInfos, 0);
+  function keptStartInfoView() {
+    const s = kept;
+    let sum = 0;
+    for (let i = 0; i < COUNT; i++) {
+      s.point(startInfos, (i & (SI_COPIES - 1)) * SI_STRIDE);
+      if (s.magic !== XEN_HVM_START_MAGIC_VALUE) throw new Error('bad magic');
+      sum += s.version + s.flags + s.nrModules + s.modlistPaddr + s.cmdlinePaddr + s.rsdpPaddr + s.memmapPaddr + s.memmapEntries + s.reserved;
+    }
+    sink[0] = sum;
+  }
 
   const m = { group: 'pvh memmap', unit: 'entry', items: COUNT };
   const s = { group: 'pvh start_info', unit: 'call', items: COUNT };
@@ -207,6 +220,7 @@ export default async function setup({ load, sink }) {
       { ...m, name: 'pvh memmap: restructure', kind: 'peer', fn: restructure },
       { ...s, name: 'pvh start_info: plain DataView reads', kind: 'plain', fn: plainStartInfo },
       { ...s, name: 'pvh start_info: viewStartInfo', kind: 'ours', fn: viewStartInfoCalls },
+      { ...s, name: 'pvh start_info: one view kept, view.point', kind: 'ours', fn: keptStartInfoView },
       { ...s, name: 'pvh start_info: decodeStartInfo', kind: 'ours', fn: decodeStartInfoCalls },
     ],
     targets: [

@@ -314,20 +314,23 @@ function viewClass(layout: Layout): ViewCtor {
       return this;
     }
     point(source: Uint8Array | BufferAccess, offset = 0): this {
-      // Already there: the span was checked when the view came here (an
-      // array's length does not change), so nothing to check or store.
-      if (source === this.buffer && offset === this.byteOffset) return this;
-      const bytes = source === this.buffer ? this.buffer : arrayOf(source);
+      // Within the array it reads, a move is at(); nothing at all when the
+      // view is there already (the span was checked when it came, and an
+      // array's length does not change). Another array is out of line, so
+      // that the common case stays small enough to inline into a caller's
+      // loop beside the getters it reads.
+      if (source !== this.buffer) return this.repoint(source, offset);
+      return offset === this.byteOffset ? this : this.at(offset);
+    }
+    repoint(source: Uint8Array | BufferAccess, offset: number): this {
+      const bytes = arrayOf(source);
+      if (bytes === this.buffer) return offset === this.byteOffset ? this : this.at(offset);
       if (!(offset >= 0 && offset + size <= bytes.length && Number.isInteger(offset))) checkSpan(layout, bytes, offset, size);
       // Pointer stores carry a write barrier: made only for another array.
-      if (this.buffer !== bytes) {
-        const access = source === bytes ? bufferAccess(bytes) : (source as BufferAccess);
-        this.buffer = bytes;
-        this.dv = access.dv;
-        this.pos = access.base + offset;
-      } else {
-        this.pos = this.pos - this.byteOffset + offset;
-      }
+      const access = source === bytes ? bufferAccess(bytes) : (source as BufferAccess);
+      this.buffer = bytes;
+      this.dv = access.dv;
+      this.pos = access.base + offset;
       this.byteOffset = offset;
       return this;
     }
