@@ -86,10 +86,9 @@ function named(list: readonly Problem[], rules: Readonly<Record<string, string>>
   return list.map((p) => ({ ...p, rule: p.rule ?? rules[p.code] ?? fallback }));
 }
 
-function push(out: Problem[], format: 'multiboot1' | 'multiboot2', severity: Severity, code: string, structure: string, field: string | undefined, message: string, rule: string, paddr?: bigint): void {
+function push(out: Problem[], format: 'multiboot1' | 'multiboot2', severity: Severity, code: string, structure: string, field: string | undefined, message: string, rule: string): void {
   const p: Problem = { severity, code, format, structure, offset: 0, message, rule };
   if (field !== undefined) p.field = field;
-  if (paddr !== undefined) p.paddr = paddr;
   out.push(p);
 }
 
