@@ -10,15 +10,8 @@ import { BootprotoError } from '../core/index.js';
 const utf8 = new TextDecoder('utf-8');
 const encoder = new TextEncoder();
 
-function bad(reason: string, field?: string): never {
-  throw new BootprotoError({
-    code: 'BAD_VALUE',
-    format: 'fdt',
-    structure: 'property',
-    ...(field === undefined ? {} : { field }),
-    offset: 0,
-    reason,
-  });
+function bad(reason: string): never {
+  throw new BootprotoError({ code: 'BAD_VALUE', format: 'fdt', structure: 'property', offset: 0, reason });
 }
 
 /** A `<u32>` array: each number written big-endian (each must fit 32 bits). */
@@ -43,8 +36,13 @@ export function u64Value(values: readonly bigint[]): Uint8Array {
   return out;
 }
 
-/** A value of `count` cells holding `value` (big-endian, most significant cell first), as `reg` and `ranges` need. */
+/**
+ * A value of `count` cells holding `value` (big-endian, most significant cell
+ * first), as `reg` and `ranges` need. Throws `BAD_VALUE` when `count` is not
+ * a whole number of cells or `value` does not fit them.
+ */
 export function numberCells(value: bigint, count: number): Uint8Array {
+  if (!Number.isSafeInteger(count) || count < 0) bad(`${count} is not a number of cells`);
   const out = new Uint8Array(count * 4);
   const dv = new DataView(out.buffer);
   let v = value;
