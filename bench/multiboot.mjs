@@ -6,9 +6,16 @@
 // two on an information block passed in (two copies, in turn) with the
 // cursor or DataView made for each walk, as a kernel or VMM reading the
 // block it is handed would (a cursor and a block held in module constants
-// let V8 fold their fields into the compiled loop).
+// let V8 fold their fields into the compiled loop); last, GRUB's own
+// 832-byte block (samples/, 20 tags) walked 64 times a call, as a loader or
+// test reads real blocks: the walk is a short call made often, compiled with
+// its type feedback, where one 10,005-tag walk is a single long loop that V8
+// may compile on stack before it has any.
 
-export default async function setup({ load, sink }) {
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export default async function setup({ load, sink, root }) {
 const m = await load('multiboot');
 const bytes = m.encodeMb2Info({
   tags: m.mb2TagsFromSpec({
@@ -112,7 +119,39 @@ function cursorOf(bytes) {
   sink[0] = mods + ram + n;
 }
 
+const grub = new Uint8Array(readFileSync(join(root, 'samples/multiboot/grub-mb2-128M/info.bin')));
+const grubCopies = [grub, grub.slice()];
+let GRUB_TAGS = 0;
+for (const c = new m.Mb2TagCursor(grub); c.next(); ) GRUB_TAGS++;
+const WALKS = 64;
+function grubPlain() {
+  for (let k = 0; k < WALKS; k++) plainOf(grubCopies[k & 1]);
+}
+function grubCursor() {
+  for (let k = 0; k < WALKS; k++) cursorOf(grubCopies[k & 1]);
+}
+const keptCursor = new m.Mb2TagCursor(grub);
+function keptWalk(c) {
+  let mods = 0, ram = 0, n = 0;
+  while (c.next()) {
+    n++;
+    if (c.type === 3) mods += c.u32(12) - c.u32(8);
+    else if (c.type === 6) {
+      const t = c.mmap();
+      for (let i = 0; i < t.count; i++) {
+        const e = t.get(i);
+        if (e.type === 1) ram += e.len;
+      }
+    }
+  }
+  sink[0] = mods + ram + n;
+}
+function grubKeptCursor() {
+  for (let k = 0; k < WALKS; k++) keptWalk(keptCursor.point(grubCopies[k & 1]));
+}
+
 const g = { group: 'mb2 tags', unit: 'tag', items: TAGS };
+const r = { group: "mb2 tags, GRUB's block", unit: 'tag', items: GRUB_TAGS * WALKS };
 const f = { group: 'mb2 tags, block passed in', unit: 'tag', items: TAGS };
 return {
   info: `Multiboot 2 information of ${bytes.length} bytes, ${TAGS} tags (10,000 modules, a 512-entry mmap)`,
@@ -122,6 +161,9 @@ return {
     { ...g, name: 'mb2 tags: decodeMb2Info + objects', kind: 'ours', fn: decodeWhole },
     { ...f, name: 'mb2 tags, block passed in: plain DataView loop', kind: 'plain', fn: () => plainOf(copies[turn++ & 1]) },
     { ...f, name: 'mb2 tags, block passed in: new Mb2TagCursor per walk', kind: 'ours', fn: () => cursorOf(copies[turn++ & 1]) },
+    { ...r, name: "mb2 tags, GRUB's block: plain DataView loop", kind: 'plain', fn: grubPlain },
+    { ...r, name: "mb2 tags, GRUB's block: new Mb2TagCursor per walk", kind: 'ours', fn: grubCursor },
+    { ...r, name: "mb2 tags, GRUB's block: one cursor kept, cursor.point", kind: 'ours', fn: grubKeptCursor },
   ],
   targets: [
     { name: 'MB2 tag cursor walk ≤1.5× DataView, 0 B/tag', case: 'mb2 tags: Mb2TagCursor walk (+ mmap view)', maxRatio: 1.5, maxBytes: 0 },

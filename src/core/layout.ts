@@ -428,7 +428,8 @@ export function viewLayout<F extends Fields>(layout: Layout<F>, bytes: Uint8Arra
 
 /**
  * A view of `layout` that does not read the caller's bytes yet: it starts
- * on `layout.size` zero bytes of its own (every field reads 0) until
+ * on `layout.size` zero bytes that the layout's blank views share (every
+ * field reads 0; do not write into a `bytes` field's subarray) until
  * {@link ViewBase.point} moves it. For a caller that keeps views and
  * points them at structures it has found and checked itself.
  */
@@ -440,10 +441,12 @@ export function blankView<F extends Fields>(layout: Layout<F>): View<F> {
     // shared by every layout's class, and views kept for pointing
     // (PeHeaderView's six) pushed them past four classes, to megamorphic
     // stores: a parse through per-call PE header views took 330 ns against 235.
-    const size = layout.size;
+    // One array of zeros per layout, shared by its blank views (views only
+    // read): a blank view or table is then two small objects, cheap enough
+    // to make per walk (a cursor's memory-map table).
+    const zeros = new Uint8Array(layout.size);
+    const access = bufferAccess(zeros);
     Blank = function (this: ViewState): void {
-      const zeros = new Uint8Array(size);
-      const access = bufferAccess(zeros);
       this.layout = layout;
       this.buffer = zeros;
       this.dv = access.dv;
@@ -510,7 +513,7 @@ class StructTable<F extends Fields> implements PointableTableView<F> {
   readonly stride: number;
   count = 0;
   private readonly layout: Layout<F>;
-  /** The shared view, on `layout.size` zero bytes of its own until the first point. */
+  /** The shared view, on the blank views' zeros until the first point. */
   private readonly row: ViewState;
   private offset = 0;
   /** Where entry 0 starts within the row view's DataView. */

@@ -42,6 +42,40 @@ function measure(collect: () => void, steps: () => void): number {
 }
 
 describe('allocation guard: Mb2TagCursor', () => {
+  it('walks two blocks of one array in turn, memory maps included, with one cursor moved by point() without allocating', () => {
+    if (typeof gc !== 'function') throw new Error('run with node --expose-gc (the node project of vitest.config.ts does)');
+    const one = bigInfo();
+    const bytes = new Uint8Array(2 * one.length);
+    bytes.set(one);
+    bytes.set(one, one.length);
+    const cursor = new Mb2TagCursor(bytes);
+    const sink = new Float64Array(1);
+    let tags = 0;
+    const walk = (at: number): void => {
+      let sum = 0;
+      tags = 0;
+      cursor.point(bytes, at);
+      while (cursor.next()) {
+        sum += cursor.type + cursor.size;
+        if (cursor.type === 6) {
+          const t = cursor.mmap();
+          for (let i = 0; i < t.count; i++) sum += t.get(i).type;
+        }
+        tags++;
+      }
+      sink[0] = sum;
+    };
+    const walks = (): void => {
+      for (let k = 0; k < 10; k++) walk((k & 1) * one.length);
+    };
+    for (let k = 0; k < 500; k++) walk((k & 1) * one.length);
+    expect(tags).toBe(2004);
+    const empty = measure(gc, () => {});
+    const walked = measure(gc, walks);
+    const perTag = Math.max(0, walked - empty) / (10 * tags);
+    expect(perTag, `${walked} bytes over ${10 * tags} tags (empty window ${empty})`).toBeLessThan(0.05);
+  });
+
   it('walks 2,000+ tags with one cursor without allocating', () => {
     if (typeof gc !== 'function') throw new Error('run with node --expose-gc (the node project of vitest.config.ts does)');
     const bytes = bigInfo();

@@ -6,7 +6,9 @@
  * BootprotoError at the same step (one deliberate difference: a memory-map
  * tag under 16 bytes is refused before its entry_size is read, where the
  * reference read it past the tag). Then the memory-map table the cursor
- * keeps between walks follows the bytes when they change.
+ * keeps between walks follows the bytes when they change. One more cursor,
+ * kept across all the blocks and moved to each with `point`, must give the
+ * same as a new one.
  */
 import { describe, expect, it } from 'vitest';
 import { BootprotoError, createPhysicalMemory } from '../../src/core/index.js';
@@ -65,10 +67,16 @@ function trace(c: Cursor, probes: number[]): unknown[] {
   return out;
 }
 
+/** One cursor kept across every block of the file and pointed at each (`point`), as a caller reading block after block would. */
+const kept = new Mb2TagCursor(encodeMb2Info({ tags: [] }));
+
 function make(bytes: Uint8Array, offset: number): [Mb2TagCursor, ReferenceMb2TagCursor] | undefined {
   const a = caught(() => new Mb2TagCursor(bytes, offset)) as { value?: Mb2TagCursor; error?: unknown };
   const b = caught(() => new ReferenceMb2TagCursor(bytes, offset)) as { value?: ReferenceMb2TagCursor; error?: unknown };
   expect(a.error).toEqual(b.error);
+  const k = caught(() => kept.point(bytes, offset)) as { value?: Mb2TagCursor; error?: unknown };
+  expect(k.error).toEqual(b.error);
+  if (k.error !== undefined) expect(kept.next()).toBe(false);
   return a.value && b.value ? [a.value, b.value] : undefined;
 }
 
@@ -79,6 +87,7 @@ function same(bytes: Uint8Array, offset = 0): void {
   if (w === undefined) return;
   const a = trace(w[0], PROBES);
   expect(a).toEqual(trace(w[1], PROBES));
+  expect(trace(kept, PROBES)).toEqual(a);
   w[0].reset();
   w[1].reset();
   expect(trace(w[0], PROBES)).toEqual(trace(w[1], PROBES));

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BootprotoError, viewTable, type TableView } from '../../core/index.js';
+import { BootprotoError, blankTable, type PointableTableView, type TableView } from '../../core/index.js';
 import { MULTIBOOT2_MMAP_ENTRY, MULTIBOOT2_TAG_MMAP, MULTIBOOT2_TAG_TYPE_END, MULTIBOOT2_TAG_TYPE_MMAP } from './info.js';
 
 /**
@@ -34,31 +34,54 @@ export class Mb2TagCursor {
   declare type: number;
   /** The current tag's size. */
   declare size: number;
-  private declare readonly dv: DataView;
+  private declare dv: DataView;
   /** `start + total_size`: no tag may run past it. */
-  private declare readonly end: number;
+  private declare end: number;
   /** Where `next()` reads the next tag head; `end` once the walk is over (after the end tag, or after an error). */
   private declare nextOffset: number;
-  /** The memory-map table last made by `mmap()`, kept for the next call on the same tag. */
-  private declare table: TableView<typeof MULTIBOOT2_MMAP_ENTRY.fields> | undefined;
-  /** What `table` was made from: the tag's offset, its size and its `entry_size`. */
-  private declare tableOffset: number;
-  private declare tableSize: number;
-  private declare tableEntrySize: number;
+  /** The memory-map table `mmap()` points (kept, with the `entry_size` it was made for). */
+  private declare table: PointableTableView<typeof MULTIBOOT2_MMAP_ENTRY.fields> | undefined;
 
   /** A cursor over the information structure at `offset` in `bytes`; checks that `total_size` fits. */
   constructor(bytes: Uint8Array, offset = 0) {
     this.bytes = bytes;
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.start = offset;
+    this.totalSize = 0;
+    this.end = 0;
+    this.table = undefined;
     this.offset = -1;
     this.type = -1;
     this.size = 0;
-    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.nextOffset = 0;
+    this.point(bytes, offset);
+  }
+
+  /**
+   * Moves the cursor to the information structure at `offset` in `bytes`
+   * (another block, or another place in the same array) and starts its walk
+   * again: a caller that reads block after block keeps one cursor, and
+   * allocates nothing but a `DataView` for an array it has not read before.
+   * Checks that `total_size` fits, as the constructor does; on failure the
+   * cursor's walk is over (`next()` returns false).
+   */
+  point(bytes: Uint8Array, offset = 0): this {
+    const self = this as { -readonly [K in 'bytes' | 'start' | 'totalSize']: Mb2TagCursor[K] };
+    if (bytes !== this.bytes) {
+      self.bytes = bytes;
+      this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    self.start = offset;
+    this.offset = -1;
+    this.type = -1;
+    this.size = 0;
+    this.end = 0;
+    this.nextOffset = 0;
     if (!(Number.isInteger(offset) && offset >= 0 && offset + 8 <= bytes.length)) {
       throw new BootprotoError({ code: 'TRUNCATED', format: 'multiboot2', structure: 'multiboot2_info', offset, reason: 'the fixed part needs 8 bytes' });
     }
     const totalSize = this.dv.getUint32(offset, true);
-    this.totalSize = totalSize;
+    self.totalSize = totalSize;
     if (totalSize < 8 || totalSize > bytes.length - offset) {
       throw new BootprotoError({
         code: totalSize < 8 ? 'BAD_VALUE' : 'TRUNCATED',
@@ -71,10 +94,7 @@ export class Mb2TagCursor {
     }
     this.end = offset + totalSize;
     this.nextOffset = offset + 8;
-    this.table = undefined;
-    this.tableOffset = -1;
-    this.tableSize = 0;
-    this.tableEntrySize = 0;
+    return this;
   }
 
   /** Moves to the next tag; false when there is none (after the end tag, or at `total_size`). */
@@ -132,10 +152,10 @@ export class Mb2TagCursor {
   /**
    * A memory-map tag's entries through one reused view (`entry_size` apart;
    * no allocation per entry). Throws `BAD_VALUE` when the current tag is not a
-   * memory map or its `entry_size` is below 24. The cursor keeps the table it
-   * made last and returns it again when called on a tag with the same offset,
-   * size and `entry_size` (the next walk over the same bytes), so repeated
-   * walks allocate nothing.
+   * memory map or its `entry_size` is below 24. The cursor keeps one table
+   * and points it at each memory map it is asked for (a new one only for a
+   * new `entry_size`), so walks allocate nothing, over the same block or
+   * block after block; a table returned before moves with it.
    */
   mmap(): TableView<typeof MULTIBOOT2_MMAP_ENTRY.fields> {
     if (this.type !== MULTIBOOT2_TAG_TYPE_MMAP) this.fail(this.offset, 'BAD_VALUE', `tag type ${this.type} is not a memory map`);
@@ -144,15 +164,9 @@ export class Mb2TagCursor {
     if (this.size < MULTIBOOT2_TAG_MMAP.size) this.fail(this.offset, 'BAD_VALUE', `a memory-map tag of ${this.size} bytes has no room for entry_size`);
     const entrySize = this.dv.getUint32(this.offset + 8, true);
     if (entrySize < MULTIBOOT2_MMAP_ENTRY.size) this.fail(this.offset + 8, 'BAD_VALUE', `entry_size ${entrySize} is below 24`);
-    const cached = this.table;
-    if (cached !== undefined && this.tableOffset === this.offset && this.tableSize === this.size && this.tableEntrySize === entrySize) return cached;
-    const count = Math.floor((this.size - MULTIBOOT2_TAG_MMAP.size) / entrySize);
-    const table = viewTable(MULTIBOOT2_MMAP_ENTRY, this.bytes, this.offset + MULTIBOOT2_TAG_MMAP.size, count, entrySize);
-    this.table = table;
-    this.tableOffset = this.offset;
-    this.tableSize = this.size;
-    this.tableEntrySize = entrySize;
-    return table;
+    let table = this.table;
+    if (table === undefined || table.stride !== entrySize) this.table = table = blankTable(MULTIBOOT2_MMAP_ENTRY, entrySize);
+    return table.point(this.bytes, this.offset + MULTIBOOT2_TAG_MMAP.size, Math.floor((this.size - MULTIBOOT2_TAG_MMAP.size) / entrySize));
   }
 
   private sizeError(offset: number, size: number): BootprotoError {
