@@ -233,18 +233,36 @@ const mb2Info: Target = {
     }
     decoding('decodeMb2Tag', () => mb.decodeMb2Tag(b, 8));
     const cursor = decoding('mb2TagCursor', () => mb.mb2TagCursor(b));
+    const steps: number[] = [];
     if (cursor) {
       decoding('Mb2TagCursor walk', () => {
         for (let n = 0; cursor.next(); n++) {
           if (n > b.length) throw new Violation('Mb2TagCursor did not end within input length steps');
+          steps.push(cursor.offset, cursor.type, cursor.size);
           cursor.payload();
           if (cursor.u32(0) === 6) walkTable(cursor.mmap());
         }
       });
     }
+    // A cursor kept across inputs and moved by point() walks the same tags.
+    if (decoding('Mb2TagCursor.point', () => keptMb2Cursor.point(b)) !== undefined) {
+      if (!cursor) throw new Violation('Mb2TagCursor.point accepted a block the constructor refuses');
+      const again: number[] = [];
+      decoding('Mb2TagCursor walk (kept)', () => {
+        for (let n = 0; keptMb2Cursor.next(); n++) {
+          if (n > b.length) throw new Violation('a kept Mb2TagCursor did not end within input length steps');
+          again.push(keptMb2Cursor.offset, keptMb2Cursor.type, keptMb2Cursor.size);
+          if (keptMb2Cursor.type === 6) walkTable(keptMb2Cursor.mmap());
+        }
+      });
+      if (again.length !== steps.length || again.some((x, i) => x !== steps[i])) throw new Violation('a kept Mb2TagCursor moved by point() walked other tags than a new one');
+    } else if (cursor) throw new Violation('Mb2TagCursor.point refused a block the constructor accepts');
     validating('validateMb2InfoBytes', () => mb.validateMb2InfoBytes(b));
   },
 };
+
+/** The cursor multiboot/mb2Info keeps across its inputs (moved to each by point()). */
+const keptMb2Cursor = new mb.Mb2TagCursor(mb.encodeMb2Info({ tags: [] }));
 
 const mb2Handoff: Target = {
   name: 'multiboot/mb2Handoff',
