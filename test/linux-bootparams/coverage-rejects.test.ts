@@ -1,0 +1,241 @@
+/**
+ * The refusals the other linux-bootparams tests do not reach: what
+ * validateZeroPageInMemory reports about the initrd, the command line and
+ * each kind of bad `setup_data` node, and what walkSetupData refuses. Zero
+ * pages are built for the committed Debian kernel head (vmlinuz-head.bin,
+ * protocol 2.15), written into memory, then changed at a named field.
+ */
+import { describe, expect, it } from 'vitest';
+import { BootprotoError, createPhysicalMemory, type PhysicalMemory, type Problem } from '../../src/core/index.js';
+import {
+  E820_TYPE_RAM,
+  E820_TYPE_RESERVED,
+  SETUP_DTB,
+  SETUP_E820_EXT,
+  SETUP_INDIRECT,
+  SETUP_NONE,
+  buildZeroPage,
+  decodeBootParams,
+  encodeBootParams,
+  encodeSetupDataNode,
+  validateZeroPageInMemory,
+  walkSetupData,
+  writeZeroPage,
+  type BootE820Entry,
+  type PlacedSetupData,
+} from '../../src/linux-bootparams/index.js';
+import { readBytes } from '../helpers/files.js';
+
+const head = readBytes('test/fixtures/linux-bootparams/vmlinuz-head.bin');
+const MiB = 0x100000n;
+const ZP = 0x7000n;
+const map128M: BootE820Entry[] = [
+  { addr: 0n, size: 0x9fc00n, type: E820_TYPE_RAM },
+  { addr: 0x9fc00n, size: 0x400n, type: E820_TYPE_RESERVED },
+  { addr: 0xf0000n, size: 0x10000n, type: E820_TYPE_RESERVED },
+  { addr: MiB, size: 127n * MiB, type: E820_TYPE_RAM },
+];
+
+/** A zero page for the Debian kernel in growable memory, with `setupData` nodes, then `patch` applied to it. */
+function zeroPage(setupData: PlacedSetupData[] = [], patch: (dv: DataView) => void = () => undefined, image = head): PhysicalMemory {
+  const built = buildZeroPage({ image, cmdline: 'console=ttyS0', cmdlinePaddr: 0x20000n, initrd: { paddr: 120n * MiB, size: MiB }, zeroPagePaddr: ZP, e820: map128M, setupData });
+  const memory = createPhysicalMemory([], { growable: true });
+  writeZeroPage(memory, built);
+  const zp = memory.read(ZP, 4096).slice();
+  patch(new DataView(zp.buffer));
+  memory.write(ZP, zp);
+  return memory;
+}
+
+/** A `struct setup_indirect`: type, reserved, len, addr. */
+function indirect(type: number, len: bigint, addr: bigint, reserved = 0): Uint8Array {
+  const b = new Uint8Array(24);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, type, true);
+  dv.setUint32(4, reserved, true);
+  dv.setBigUint64(8, len, true);
+  dv.setBigUint64(16, addr, true);
+  return b;
+}
+
+/** e820 entries as SETUP_E820_EXT data: addr, size, type per 20 bytes. */
+function e820Data(entries: BootE820Entry[], extra = 0): Uint8Array {
+  const b = new Uint8Array(entries.length * 20 + extra);
+  const dv = new DataView(b.buffer);
+  entries.forEach((e, i) => {
+    dv.setBigUint64(i * 20, e.addr, true);
+    dv.setBigUint64(i * 20 + 8, e.size, true);
+    dv.setUint32(i * 20 + 16, e.type, true);
+  });
+  return b;
+}
+
+const without = (problems: Problem[], ...codes: string[]): Problem[] => problems.filter((p) => !codes.includes(p.code));
+
+/** A caught BootprotoError (fails the test when `fn` returns or throws anything else). */
+function caught(fn: () => unknown): BootprotoError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof BootprotoError) return e;
+    throw e;
+  }
+  throw new Error('expected a BootprotoError');
+}
+
+describe('validateZeroPageInMemory: the initrd and the command line', () => {
+  it('the built zero page is clean', () => {
+    const f = validateZeroPageInMemory(zeroPage(), ZP, { checkInitrdData: true });
+    expect(without(f.problems, 'UNMAPPED')).toEqual([]);
+  });
+
+  it('MISSING_ADDRESS when ramdisk_size is set and ramdisk_image is 0 (field and offset in the header)', () => {
+    const f = validateZeroPageInMemory(zeroPage([], (dv) => dv.setUint32(0x218, 0, true)), ZP);
+    expect(f.problems).toEqual([
+      { severity: 'error', code: 'MISSING_ADDRESS', format: 'linux', structure: 'boot_params.hdr', field: 'ramdisk_image', offset: 0x218, message: 'ramdisk_size is set but ramdisk_image is 0' },
+    ]);
+  });
+
+  it('UNMAPPED with checkInitrdData when the initrd\'s bytes are not in memory', () => {
+    const memory = zeroPage();
+    expect(validateZeroPageInMemory(memory, ZP).problems).toEqual([]);
+    const f = validateZeroPageInMemory(memory, ZP, { checkInitrdData: true });
+    expect(f.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', field: 'ramdisk_image', paddr: 120n * MiB, message: `the initrd's ${MiB} bytes at 0x${(120n * MiB).toString(16)} are not all in memory` }]);
+    memory.write(120n * MiB, new Uint8Array(Number(MiB)));
+    expect(validateZeroPageInMemory(memory, ZP, { checkInitrdData: true }).problems).toEqual([]);
+  });
+
+  it('before protocol 2.03 the initrd limit is 0x37ffffff whatever initrd_addr_max says; before 2.06 the command line is at most 255 bytes', () => {
+    const old = (dv: DataView): void => {
+      dv.setUint16(0x206, 0x202, true);
+      dv.setUint32(0x218, 0x37fff000, true); // ramdisk_image: the 1 MiB initrd crosses 0x37ffffff
+      dv.setUint32(0x22c, 0x7fffffff, true);
+      dv.setUint32(0x228, 0x21000, true); // cmd_line_ptr: a command line written below
+    };
+    const memory = zeroPage([], old);
+    memory.write(0x21000n, new TextEncoder().encode(`${'x'.repeat(255)}\0`));
+    const f = validateZeroPageInMemory(memory, ZP);
+    expect(f.cmdline).toBe('x'.repeat(255));
+    expect(f.problems).toMatchObject([{ severity: 'error', code: 'INITRD_ABOVE_MAX', field: 'ramdisk_image', offset: 0x218, message: 'the initrd ends at 0x380fefff, above initrd_addr_max 0x37ffffff' }]);
+    const longer = zeroPage([], old);
+    longer.write(0x21000n, new TextEncoder().encode(`${'x'.repeat(300)}\0`));
+    const g = validateZeroPageInMemory(longer, ZP);
+    expect(g.cmdline).toBeUndefined();
+    expect(g.problems.map((p) => [p.code, p.field])).toEqual([
+      ['UNTERMINATED', 'cmd_line_ptr'],
+      ['INITRD_ABOVE_MAX', 'ramdisk_image'],
+    ]);
+  });
+});
+
+describe('validateZeroPageInMemory: setup_data nodes', () => {
+  it('warns about SETUP_NONE and unknown node types, at the node\'s type field', () => {
+    const f = validateZeroPageInMemory(zeroPage([{ paddr: 0x30000n, type: SETUP_NONE, data: new Uint8Array(8) }, { paddr: 0x30100n, type: 0x77, data: new Uint8Array(4) }]), ZP);
+    expect(f.setupData?.map((n) => n.typeName)).toEqual(['SETUP_NONE', '0x77']);
+    expect(f.problems).toEqual([
+      { severity: 'warning', code: 'SETUP_NONE', format: 'linux', structure: 'setup_data', field: 'type', offset: 8, paddr: 0x30008n, message: 'a node of type SETUP_NONE' },
+      { severity: 'warning', code: 'UNKNOWN_TYPE', format: 'linux', structure: 'setup_data', field: 'type', offset: 8, paddr: 0x30108n, message: 'unknown setup_data type 0x77' },
+    ]);
+  });
+
+  it('SETUP_INDIRECT: BAD_INDIRECT for a target type without the bit or without an inner type, RESERVED_NONZERO, and the target counted in the overlap check', () => {
+    const memory = zeroPage([
+      { paddr: 0x30000n, type: SETUP_INDIRECT, data: indirect(SETUP_DTB, 16n, 0x31000n) },
+      { paddr: 0x30100n, type: SETUP_INDIRECT, data: indirect(SETUP_INDIRECT, 16n, 0x32000n, 7) },
+      { paddr: 0x30200n, type: SETUP_INDIRECT, data: indirect((SETUP_INDIRECT | SETUP_DTB) >>> 0, 8n, 0x20000n) },
+    ]);
+    memory.write(0x31000n, new Uint8Array(16));
+    memory.write(0x32000n, new Uint8Array(16));
+    const f = validateZeroPageInMemory(memory, ZP);
+    expect(f.setupData?.map((n) => n.indirect?.typeName)).toEqual(['SETUP_DTB', 'SETUP_INDIRECT', 'SETUP_INDIRECT|SETUP_DTB']);
+    expect(f.problems.map((p) => [p.severity, p.code, p.structure, p.field, p.paddr])).toEqual([
+      ['error', 'BAD_INDIRECT', 'setup_indirect', 'type', 0x30010n],
+      ['error', 'BAD_INDIRECT', 'setup_indirect', 'type', 0x30110n],
+      ['warning', 'RESERVED_NONZERO', 'setup_indirect', 'reserved', 0x30114n],
+      ['error', 'OVERLAP', 'setup_indirect', 'addr', 0x20000n],
+    ]);
+    expect(f.problems[3]?.message).toMatch(/^indirect target of node at 0x30200 \[0x20000, 0x20008\) overlaps command line \[0x20000, 0x2000e\)$/);
+  });
+
+  it('SETUP_INDIRECT before protocol 2.15, and the 2.14 version number read as 2.13', () => {
+    const f = validateZeroPageInMemory(zeroPage([{ paddr: 0x30000n, type: SETUP_INDIRECT, data: indirect((SETUP_INDIRECT | SETUP_DTB) >>> 0, 8n, 0x31000n) }], (dv) => dv.setUint16(0x206, 0x20e, true)), ZP);
+    expect(f.problems.map((p) => [p.severity, p.code, p.structure, p.field])).toEqual([
+      ['warning', 'VERSION_2_14', 'boot_params.hdr', 'version'],
+      ['error', 'UNMAPPED', 'setup_indirect', 'addr'],
+    ]);
+    const memory = zeroPage([{ paddr: 0x30000n, type: SETUP_INDIRECT, data: indirect((SETUP_INDIRECT | SETUP_DTB) >>> 0, 8n, 0x31000n) }], (dv) => dv.setUint16(0x206, 0x20e, true));
+    memory.write(0x31000n, new Uint8Array([0xd0, 0x0d, 0xfe, 0xed, 0, 0, 0, 8]));
+    expect(validateZeroPageInMemory(memory, ZP).problems).toMatchObject([
+      { code: 'VERSION_2_14', message: 'protocol 2.14 was burnt by a wrong commit; read as 2.13' },
+      { severity: 'warning', code: 'VERSION_GATED', structure: 'setup_indirect', field: 'type', paddr: 0x30008n, message: 'SETUP_INDIRECT needs protocol 2.15' },
+    ]);
+  });
+
+  it('setup_data before protocol 2.09 is an error; the nodes are still walked', () => {
+    const f = validateZeroPageInMemory(zeroPage([{ paddr: 0x30000n, type: SETUP_DTB, data: new Uint8Array([0xd0, 0x0d, 0xfe, 0xed]) }], (dv) => dv.setUint16(0x206, 0x208, true)), ZP);
+    expect(f.setupData?.length).toBe(1);
+    expect(f.problems).toMatchObject([{ severity: 'error', code: 'VERSION_GATED', structure: 'boot_params.hdr', field: 'setup_data', offset: 0x250, message: 'setup_data is set but protocol 2.8 predates it (2.09)' }]);
+  });
+
+  it('an indirect SETUP_E820_EXT: its length not a multiple of 20 and its entries checked, E820_EXT_EARLY while e820_table has room', () => {
+    const entries: BootE820Entry[] = [{ addr: 0x100000000n, size: 0x10000000n, type: E820_TYPE_RAM }];
+    const memory = zeroPage([{ paddr: 0x30000n, type: SETUP_INDIRECT, data: indirect((SETUP_INDIRECT | SETUP_E820_EXT) >>> 0, 26n, 0x31000n) }]);
+    memory.write(0x31000n, e820Data(entries, 6));
+    const f = validateZeroPageInMemory(memory, ZP);
+    const payload = f.setupData?.[0]?.indirect?.payload;
+    expect(payload?.kind === 'SETUP_E820_EXT' ? payload.entries : undefined).toEqual(entries);
+    expect(f.problems).toEqual([
+      { severity: 'warning', code: 'E820_EXT_LENGTH', format: 'linux', structure: 'setup_data', field: 'len', offset: 12, paddr: 0x3000cn, message: 'len is not a multiple of 20 (6 bytes left over)' },
+    ]);
+    // A direct node: the same checks, and the note that the table still had room.
+    const direct = validateZeroPageInMemory(zeroPage([{ paddr: 0x30000n, type: SETUP_E820_EXT, data: e820Data(entries, 6) }]), ZP);
+    expect(direct.problems.map((p) => [p.severity, p.code, p.paddr])).toEqual([
+      ['warning', 'E820_EXT_LENGTH', 0x3000cn],
+      ['info', 'E820_EXT_EARLY', ZP + 0x1e8n],
+    ]);
+    expect(direct.problems[1]?.message).toBe('a SETUP_E820_EXT node while e820_table has 4 of 128 entries');
+  });
+});
+
+describe('walkSetupData: what it refuses', () => {
+  const TOP = 0xffff_ffff_ffff_ff00n;
+
+  it('BAD_VALUE for a node whose data would run past 2^64', () => {
+    const memory = createPhysicalMemory([{ paddr: TOP, bytes: encodeSetupDataNode(0n, SETUP_DTB, new Uint8Array(0x100)).subarray(0, 0x100) }]);
+    expect(caught(() => walkSetupData(memory, TOP))).toMatchObject({ code: 'BAD_VALUE', format: 'linux', structure: 'setup_data', field: 'len', paddr: TOP, reason: 'the node runs past 2^64' });
+  });
+
+  it('SETUP_INDIRECT: TRUNCATED below 24 bytes of data, LIMIT past maxLen, BAD_VALUE for a target past 2^64', () => {
+    const at = (data: Uint8Array): PhysicalMemory => createPhysicalMemory([{ paddr: 0x1000n, bytes: encodeSetupDataNode(0n, SETUP_INDIRECT, data) }]);
+    expect(caught(() => walkSetupData(at(new Uint8Array(16)), 0x1000n))).toMatchObject({
+      code: 'TRUNCATED',
+      structure: 'setup_indirect',
+      field: 'len',
+      paddr: 0x1000n,
+      reason: 'a SETUP_INDIRECT node needs 24 bytes of data, len is 16',
+    });
+    const big = at(indirect((SETUP_INDIRECT | SETUP_DTB) >>> 0, 0x1000n, 0x2000n));
+    expect(caught(() => walkSetupData(big, 0x1000n, { maxLen: 0x100 }))).toMatchObject({ code: 'LIMIT', structure: 'setup_indirect', field: 'len', paddr: 0x1010n, reason: 'indirect len 4096 exceeds the bound 256' });
+    const wrap = at(indirect((SETUP_INDIRECT | SETUP_DTB) >>> 0, 0x100n, TOP + 0x80n));
+    expect(caught(() => walkSetupData(wrap, 0x1000n))).toMatchObject({ code: 'BAD_VALUE', structure: 'setup_indirect', field: 'addr', paddr: 0x1010n, reason: 'the target runs past 2^64' });
+  });
+});
+
+describe('encodeBootParams: the table counts a zero page holds', () => {
+  const bp = decodeBootParams(readBytes('test/fixtures/linux-bootparams/kernel-pc-256M.zeropage.bin'));
+
+  it('LIMIT for more than 128 e820 entries, 6 EDD entries or 16 MBR signatures, naming the table and its offset', () => {
+    const e820 = { ...bp, e820Table: Array.from({ length: 129 }, (_, i) => ({ addr: BigInt(i) << 20n, size: 1n << 20n, type: E820_TYPE_RAM })) };
+    expect(caught(() => encodeBootParams(e820, new Uint8Array(4096 + 8), 8))).toMatchObject({ code: 'LIMIT', structure: 'boot_params', field: 'e820_table', offset: 8 + 0x2d0, reason: '129 entries, the zero page holds 128' });
+    const edd = { ...bp, eddbuf: Array.from({ length: 7 }, () => bp.eddbuf[0] ?? ({} as (typeof bp.eddbuf)[number])) };
+    expect(caught(() => encodeBootParams(edd))).toMatchObject({ code: 'LIMIT', field: 'eddbuf', offset: 0xd00, reason: '7 entries, the zero page holds 6' });
+    const sigs = { ...bp, eddMbrSigBuffer: new Array<number>(17).fill(0) };
+    expect(caught(() => encodeBootParams(sigs))).toMatchObject({ code: 'LIMIT', field: 'edd_mbr_sig_buffer', offset: 0x290, reason: '17 entries, the zero page holds 16' });
+  });
+
+  it('TRUNCATED, writing nothing, when the buffer is too small for the zero page at that offset', () => {
+    const into = new Uint8Array(4096);
+    expect(caught(() => encodeBootParams(bp, into, 16))).toMatchObject({ code: 'TRUNCATED', structure: 'boot_params', offset: 16, reason: 'needs 4096 bytes, only 4080 remain' });
+    expect(into).toEqual(new Uint8Array(4096));
+  });
+});
