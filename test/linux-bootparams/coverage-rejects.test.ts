@@ -8,6 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { BootprotoError, createPhysicalMemory, type PhysicalMemory, type Problem } from '../../src/core/index.js';
 import {
+  CAN_USE_HEAP,
+  QUIET_FLAG,
+  checkLoaderResult,
+  decodeLoaderId,
   E820_TYPE_RAM,
   E820_TYPE_RESERVED,
   SETUP_DTB,
@@ -25,6 +29,7 @@ import {
   type PlacedSetupData,
 } from '../../src/linux-bootparams/index.js';
 import { readBytes } from '../helpers/files.js';
+import { parseLinuxDump } from '../tools/linux-bootparams/guest/dump.js';
 
 const head = readBytes('test/fixtures/linux-bootparams/vmlinuz-head.bin');
 const MiB = 0x100000n;
@@ -237,5 +242,93 @@ describe('encodeBootParams: the table counts a zero page holds', () => {
     const into = new Uint8Array(4096);
     expect(caught(() => encodeBootParams(bp, into, 16))).toMatchObject({ code: 'TRUNCATED', structure: 'boot_params', offset: 16, reason: 'needs 4096 bytes, only 4080 remain' });
     expect(into).toEqual(new Uint8Array(4096));
+  });
+});
+
+describe('buildZeroPage: the loader options it checks', () => {
+  const base = { image: head, cmdline: 'console=ttyS0', cmdlinePaddr: 0x20000n, zeroPagePaddr: ZP, e820: map128M };
+  const codes = (r: { problems: Problem[] }): string[] => r.problems.map((p) => p.code);
+
+  it('an extended loader id fills ext_loader_type/ext_loader_ver; quiet and heapEnd set their loadflags bits', () => {
+    const r = buildZeroPage({ ...base, loader: { id: 0x13, version: 0x25 }, quiet: true, heapEnd: 0xfe00 });
+    expect(r.problems).toEqual([]);
+    expect(r.bootParams.hdr).toMatchObject({ typeOfLoader: 0xe5, extLoaderType: 3, extLoaderVer: 2, heapEndPtr: 0xfc00 });
+    expect(decodeLoaderId(r.bootParams.hdr.typeOfLoader, r.bootParams.hdr.extLoaderType, r.bootParams.hdr.extLoaderVer)).toEqual({ id: 0x13, version: 0x25 });
+    expect(r.bootParams.hdr.loadflags & (QUIET_FLAG | CAN_USE_HEAP)).toBe(QUIET_FLAG | CAN_USE_HEAP);
+  });
+
+  it('BAD_HEAP_END outside the real-mode segment; VERSION_GATED before protocol 2.01', () => {
+    for (const heapEnd of [0x100, 0x10001]) {
+      const r = buildZeroPage({ ...base, heapEnd });
+      expect(r.problems).toMatchObject([{ severity: 'error', code: 'BAD_HEAP_END', field: 'heap_end_ptr', message: `heap end 0x${heapEnd.toString(16)} is outside the real-mode segment` }]);
+      expect(r.bootParams.hdr.loadflags & CAN_USE_HEAP).toBe(0);
+    }
+    const old = head.slice();
+    new DataView(old.buffer).setUint16(0x206, 0x200, true);
+    expect(buildZeroPage({ ...base, image: old, cmdline: undefined, heapEnd: 0xfe00 }).problems).toMatchObject([
+      { code: 'PROTOCOL_TOO_OLD', field: 'version' },
+      { severity: 'error', code: 'VERSION_GATED', field: 'heap_end_ptr', message: 'heap_end_ptr needs protocol 2.01' },
+    ]);
+  });
+
+  it('MISSING_ADDRESS for a command line without cmdlinePaddr; ABOVE_4G for one above 4 GiB when the kernel lacks XLF_CAN_BE_LOADED_ABOVE_4G', () => {
+    expect(buildZeroPage({ ...base, cmdlinePaddr: undefined }).problems).toMatchObject([{ severity: 'error', code: 'MISSING_ADDRESS', field: 'cmd_line_ptr', message: 'a command line needs cmdlinePaddr' }]);
+    const low = head.slice();
+    new DataView(low.buffer).setUint16(0x236, 0x1, true); // xloadflags: XLF_KERNEL_64 only
+    const big = [...map128M, { addr: 0x100000000n, size: 0x100000000n, type: E820_TYPE_RAM }];
+    const r = buildZeroPage({ ...base, image: low, e820: big, cmdlinePaddr: 0x100000000n });
+    expect(codes(r)).toEqual(['ABOVE_4G']);
+    expect(r.problems[0]).toMatchObject({ field: 'ext_cmd_line_ptr', paddr: 0x100000000n });
+    expect(codes(buildZeroPage({ ...base, e820: big, cmdlinePaddr: 0x100000000n }))).toEqual([]);
+  });
+
+  it('warns about an initrd off a page boundary and a setup_data node off 8 bytes; writes acpi_rsdp_addr at 0x070', () => {
+    const r = buildZeroPage({ ...base, initrd: { paddr: 120n * MiB + 0x10n, size: MiB }, setupData: [{ paddr: 0x30004n, type: SETUP_DTB, data: new Uint8Array([0xd0, 0x0d, 0xfe, 0xed]) }], acpiRsdpAddr: 0xf5a40n });
+    expect(r.problems.map((p) => [p.severity, p.code, p.field, p.paddr])).toEqual([
+      ['warning', 'INITRD_UNALIGNED', 'ramdisk_image', 120n * MiB + 0x10n],
+      ['warning', 'SETUP_DATA_UNALIGNED', 'setup_data', 0x30004n],
+    ]);
+    expect(new DataView(r.zeroPage.buffer).getBigUint64(0x070, true)).toBe(0xf5a40n);
+    expect(r.bootParams.acpiRsdpAddr).toBe(0xf5a40n);
+  });
+});
+
+describe('checkLoaderResult: QEMU\'s capture changed at a named field', () => {
+  const file = (name: string): Uint8Array => readBytes(`test/fixtures/linux-bootparams/${name}`);
+  const image = file('qemu-guest.bzImage');
+  const dtb = file('qemu-test.dtb');
+  const initrd = file('qemu-initrd.bin');
+  const regions = parseLinuxDump(new TextDecoder().decode(file('qemu-pc-128M.serial.txt')));
+  const memory = createPhysicalMemory(regions.map((r) => ({ paddr: r.paddr, bytes: r.bytes })));
+  const real = regions.find((r) => r.label === 'real')?.bytes ?? new Uint8Array();
+  const patched = (at: number, value: number): Uint8Array => {
+    const b = real.slice();
+    new DataView(b.buffer).setUint32(at, value, true);
+    return b;
+  };
+
+  it('a command line or setup_data pointer into unbacked memory is reported, not thrown', () => {
+    const r = checkLoaderResult(image, patched(0x228, 0x5000000), { memory });
+    expect(r.cmdline).toBeUndefined();
+    expect(r.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', structure: 'setup_header', field: 'cmd_line_ptr', paddr: 0x5000000n }]);
+    const s = checkLoaderResult(image, patched(0x250, 0x5000000), { memory });
+    expect(s.setupData).toBeUndefined();
+    expect(s.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', structure: 'setup_data', paddr: 0x5000000n }]);
+  });
+
+  it('INITRD_MISMATCH for a ramdisk_size other than the initrd\'s; an initrd outside memory is UNMAPPED', () => {
+    const r = checkLoaderResult(image, patched(0x21c, initrd.length + 1), { memory, expectInitrd: initrd });
+    expect(r.problems).toMatchObject([{ severity: 'error', code: 'INITRD_MISMATCH', field: 'ramdisk_size', message: `ramdisk_size is ${initrd.length + 1}, the initrd has ${initrd.length} bytes` }]);
+    const u = checkLoaderResult(image, patched(0x218, 0x5000000), { memory, expectInitrd: initrd });
+    expect(u.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', paddr: 0x5000000n }]);
+  });
+
+  it('DTB_MISSING without a SETUP_DTB node; DTB_MISMATCH when the node holds another tree', () => {
+    const r = checkLoaderResult(image, patched(0x250, 0), { memory, expectDtb: dtb });
+    expect(r.problems).toMatchObject([{ severity: 'error', code: 'DTB_MISSING', field: 'setup_data', message: 'no SETUP_DTB node, although the loader was given a device tree' }]);
+    const other = dtb.slice();
+    other[other.length - 1] = (other[other.length - 1] ?? 0) ^ 0xff;
+    const m = checkLoaderResult(image, real, { memory, expectDtb: other });
+    expect(m.problems).toMatchObject([{ severity: 'error', code: 'DTB_MISMATCH', field: 'setup_data', paddr: m.setupData?.[0]?.paddr }]);
   });
 });
