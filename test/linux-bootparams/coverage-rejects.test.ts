@@ -22,6 +22,7 @@ import {
   decodeBootParams,
   encodeBootParams,
   encodeSetupDataNode,
+  inspectBzImage,
   validateZeroPageInMemory,
   walkSetupData,
   writeZeroPage,
@@ -330,5 +331,25 @@ describe('checkLoaderResult: QEMU\'s capture changed at a named field', () => {
     other[other.length - 1] = (other[other.length - 1] ?? 0) ^ 0xff;
     const m = checkLoaderResult(image, real, { memory, expectDtb: other });
     expect(m.problems).toMatchObject([{ severity: 'error', code: 'DTB_MISMATCH', field: 'setup_data', paddr: m.setupData?.[0]?.paddr }]);
+  });
+});
+
+describe('inspectBzImage: a PE header past the real-mode part', () => {
+  // The Debian kernel's setup is 40 sectors (0x5000 bytes); its PE header sits at 0x40. Point e_lfanew beyond the setup.
+  const moved = (lfanew: number, signature: boolean): Uint8Array => {
+    const b = head.slice();
+    new DataView(b.buffer).setUint32(0x3c, lfanew, true);
+    if (signature && lfanew + 4 <= b.length) b.set([0x50, 0x45, 0, 0], lfanew);
+    return b;
+  };
+
+  it('follows e_lfanew beyond the setup and finds "PE\\0\\0" there', () => {
+    expect(inspectBzImage(head).peCoff).toEqual({ present: true, peOffset: 0x40 });
+    expect(inspectBzImage(moved(0x5800, true)).peCoff).toEqual({ present: true, peOffset: 0x5800 });
+  });
+
+  it('no PE header when the bytes there are not the signature, or e_lfanew points past the file', () => {
+    expect(inspectBzImage(moved(0x5800, false)).peCoff).toEqual({ present: false });
+    expect(inspectBzImage(moved(head.length - 2, true)).peCoff).toEqual({ present: false });
   });
 });

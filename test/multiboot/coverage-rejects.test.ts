@@ -18,6 +18,7 @@ import {
   findMb1Header,
   findMb2Header,
   mb1AoutLoad,
+  validateMb1Handoff,
   validateMb1Header,
   type Mb1Header,
 } from '../../src/multiboot/index.js';
@@ -267,5 +268,55 @@ describe('buildMb1Info: what a loader cannot write', () => {
     const e = caught(() => buildMb1Info(createPhysicalMemory([], { growable: true }), { cmdline: 'x' }, { info: qemu.ebx, data: 0x100000000n }));
     expect(e).toMatchObject({ code: 'BAD_VALUE', structure: 'multiboot_info' });
     expect(e.reason).toBe('cmdline at 0x100000000 is above 4 GiB: Multiboot 1 pointers are 32-bit');
+  });
+});
+
+describe('validateMb1Handoff: drives, entry counts and the address itself', () => {
+  const build = (): { memory: ReturnType<typeof createPhysicalMemory>; drivesAt: bigint; info: bigint } => {
+    const memory = createPhysicalMemory([], { growable: true });
+    const built = buildMb1Info(
+      memory,
+      {
+        mmap: [
+          { addr: 0n, len: 0x9fc00n, type: 1 },
+          { addr: 0x100000n, len: 0x7ee0000n, type: 1 },
+        ],
+        drives: [
+          { driveNumber: 0x80, driveMode: 1, driveCylinders: 1024, driveHeads: 16, driveSectors: 63, drivePorts: [0x1f0] },
+          { driveNumber: 0x81, driveMode: 1, driveCylinders: 1024, driveHeads: 16, driveSectors: 63, drivePorts: [] },
+        ],
+      },
+      { info: 0x9000 },
+    );
+    const drives = built.regions.find((r) => r.label === 'drives');
+    return { memory, drivesAt: drives?.paddr ?? 0n, info: built.infoPaddr };
+  };
+
+  it('the built information is clean', () => {
+    const { memory, info } = build();
+    expect(validateMb1Handoff(memory, info)).toEqual([]);
+  });
+
+  it('BAD_DRIVE naming size when a drive structure is smaller than its 10 fixed bytes', () => {
+    const { memory, drivesAt, info } = build();
+    memory.write(drivesAt, new Uint8Array([8, 0, 0, 0]));
+    expect(validateMb1Handoff(memory, info)).toEqual([
+      { severity: 'error', code: 'BAD_DRIVE', format: 'multiboot1', structure: 'multiboot_drive', field: 'size', offset: 0, paddr: drivesAt, message: 'size 8 is below 10' },
+    ]);
+  });
+
+  it('LIMIT past maxDrives and maxMmapEntries, at the entry where the bound is met', () => {
+    const { memory, drivesAt, info } = build();
+    const p = validateMb1Handoff(memory, info, { maxDrives: 1, maxMmapEntries: 1 });
+    expect(p.map((x) => [x.code, x.structure, x.offset, x.message])).toEqual([
+      ['LIMIT', 'multiboot_mmap_entry', 24, 'more than 1 entries'],
+      ['LIMIT', 'multiboot_drive', 14, 'more than 1 drives'], // the first drive: 10 bytes, port 0x1f0 and the 0 ending the list
+    ]);
+    expect(p[1]?.paddr).toBe(drivesAt + 14n);
+  });
+
+  it('an address that is not a physical address is one problem, not a throw', () => {
+    const { memory } = build();
+    expect(validateMb1Handoff(memory, -8)).toMatchObject([{ severity: 'error', code: 'BAD_VALUE', format: 'multiboot1', structure: 'multiboot_info' }]);
   });
 });
