@@ -192,6 +192,17 @@ describe('applyOverlay: what it accepts at the edges', () => {
     expect(text(getProperty(findNode(r, '/chosen') as FdtNode, 'bootargs'))).toBe('from overlay');
   });
 
+  it("keeps the base's header fields and copies its memory reservations (the overlay's are dropped, as fdtoverlay does)", () => {
+    const b = structuredClone(base);
+    b.reservations = [{ address: 0x8000000n, size: 0x100000n }];
+    b.bootCpuidPhys = 3;
+    const o = structuredClone(ov1);
+    o.reservations = [{ address: 0x9000000n, size: 0x1000n }];
+    const r = applyOverlay(b, o);
+    expect(r).toMatchObject({ version: 17, lastCompVersion: 16, bootCpuidPhys: 3, reservations: [{ address: 0x8000000n, size: 0x100000n }] });
+    expect(r.reservations[0]).not.toBe(b.reservations[0]);
+  });
+
   it('property names compare as bytes: the same non-UTF-8 name is set in place, a different one added', () => {
     const odd = (byte: number, value: number): { name: string; nameBytes: Uint8Array; value: Uint8Array } => ({ name: '\ufffd', nameBytes: new Uint8Array([byte]), value: cellsValue([value]) });
     const b = edited(base, '/bus@2000/dev@2100', (n) => n.properties.push(odd(0xff, 1)));

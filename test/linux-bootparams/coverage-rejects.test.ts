@@ -6,7 +6,7 @@
  * protocol 2.15), written into memory, then changed at a named field.
  */
 import { describe, expect, it } from 'vitest';
-import { BootprotoError, createPhysicalMemory, type PhysicalMemory, type Problem } from '../../src/core/index.js';
+import { BootprotoError, bytesSource, createPhysicalMemory, type PhysicalMemory, type Problem } from '../../src/core/index.js';
 import {
   CAN_USE_HEAP,
   QUIET_FLAG,
@@ -23,6 +23,8 @@ import {
   encodeBootParams,
   encodeSetupDataNode,
   inspectBzImage,
+  readBzImageHeaders,
+  readBzImageHeadersSync,
   validateZeroPageInMemory,
   walkSetupData,
   writeZeroPage,
@@ -334,7 +336,7 @@ describe('checkLoaderResult: QEMU\'s capture changed at a named field', () => {
   });
 });
 
-describe('inspectBzImage: a PE header past the real-mode part', () => {
+describe('inspectBzImage and readBzImageHeaders: a PE header past the real-mode part', () => {
   // The Debian kernel's setup is 40 sectors (0x5000 bytes); its PE header sits at 0x40. Point e_lfanew beyond the setup.
   const moved = (lfanew: number, signature: boolean): Uint8Array => {
     const b = head.slice();
@@ -342,14 +344,20 @@ describe('inspectBzImage: a PE header past the real-mode part', () => {
     if (signature && lfanew + 4 <= b.length) b.set([0x50, 0x45, 0, 0], lfanew);
     return b;
   };
+  /** What both readers say: the whole-buffer one and the one that reads a source piece by piece. */
+  const peOf = async (bytes: Uint8Array): Promise<unknown[]> => [
+    inspectBzImage(bytes).peCoff,
+    readBzImageHeadersSync(bytesSource(bytes)).peCoff,
+    (await readBzImageHeaders(bytesSource(bytes))).peCoff,
+  ];
 
-  it('follows e_lfanew beyond the setup and finds "PE\\0\\0" there', () => {
-    expect(inspectBzImage(head).peCoff).toEqual({ present: true, peOffset: 0x40 });
-    expect(inspectBzImage(moved(0x5800, true)).peCoff).toEqual({ present: true, peOffset: 0x5800 });
+  it('follows e_lfanew beyond the setup and finds "PE\\0\\0" there', async () => {
+    expect(await peOf(head)).toEqual(new Array(3).fill({ present: true, peOffset: 0x40 }));
+    expect(await peOf(moved(0x5800, true))).toEqual(new Array(3).fill({ present: true, peOffset: 0x5800 }));
   });
 
-  it('no PE header when the bytes there are not the signature, or e_lfanew points past the file', () => {
-    expect(inspectBzImage(moved(0x5800, false)).peCoff).toEqual({ present: false });
-    expect(inspectBzImage(moved(head.length - 2, true)).peCoff).toEqual({ present: false });
+  it('no PE header when the bytes there are not the signature, or e_lfanew points past the file', async () => {
+    expect(await peOf(moved(0x5800, false))).toEqual(new Array(3).fill({ present: false }));
+    expect(await peOf(moved(head.length - 2, true))).toEqual(new Array(3).fill({ present: false }));
   });
 });

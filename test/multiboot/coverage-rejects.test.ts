@@ -13,6 +13,7 @@ import {
   buildMb1Info,
   checkMb1Handoff,
   checkMb2Handoff,
+  decodeMb1Handoff,
   decodeMb1Header,
   encodeMb1Header,
   findMb1Header,
@@ -318,5 +319,18 @@ describe('validateMb1Handoff: drives, entry counts and the address itself', () =
   it('an address that is not a physical address is one problem, not a throw', () => {
     const { memory } = build();
     expect(validateMb1Handoff(memory, -8)).toMatchObject([{ severity: 'error', code: 'BAD_VALUE', format: 'multiboot1', structure: 'multiboot_info' }]);
+  });
+});
+
+describe('buildMb1Info: empty lists', () => {
+  it('an empty drive list sets flags bit 7 with drives_addr and drives_length 0; an empty palette leaves framebuffer_palette_addr 0', () => {
+    const memory = createPhysicalMemory([], { growable: true });
+    const built = buildMb1Info(memory, { drives: [], framebuffer: { addr: 0xb8000n, pitch: 160, width: 80, height: 25, bpp: 16, type: 0, palette: [] } }, { info: 0x9000 });
+    const h = decodeMb1Handoff(memory, built.infoPaddr);
+    expect(h.info).toMatchObject({ flags: (1 << 7) | (1 << 12), drivesAddr: 0, drivesLength: 0 });
+    expect(h.drives).toEqual([]);
+    expect(h.framebuffer?.palette).toEqual({ addr: 0, colors: [] }); // framebuffer_palette_addr 0, num_colors 0
+    expect(built.regions.map((r) => r.label)).toEqual(['multiboot_info']);
+    expect(validateMb1Handoff(memory, built.infoPaddr)).toEqual([]);
   });
 });
