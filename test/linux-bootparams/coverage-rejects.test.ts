@@ -6,14 +6,12 @@
  * protocol 2.15), written into memory, then changed at a named field.
  */
 import { describe, expect, it } from 'vitest';
-import { BootprotoError, bytesSource, createPhysicalMemory, type PhysicalMemory, type Problem } from '../../src/core/index.js';
+import { bytesSource, createPhysicalMemory, type PhysicalMemory, type Problem } from '../../src/core/index.js';
 import {
   CAN_USE_HEAP,
   QUIET_FLAG,
-  checkLoaderResult,
   decodeLoaderId,
   E820_TYPE_RAM,
-  E820_TYPE_RESERVED,
   SETUP_DTB,
   SETUP_E820_EXT,
   SETUP_INDIRECT,
@@ -32,21 +30,17 @@ import {
   type PlacedSetupData,
 } from '../../src/linux-bootparams/index.js';
 import { readBytes } from '../helpers/files.js';
-import { parseLinuxDump } from '../tools/linux-bootparams/guest/dump.js';
 
 const head = readBytes('test/fixtures/linux-bootparams/vmlinuz-head.bin');
 const MiB = 0x100000n;
 const ZP = 0x7000n;
-const map128M: BootE820Entry[] = [
-  { addr: 0n, size: 0x9fc00n, type: E820_TYPE_RAM },
-  { addr: 0x9fc00n, size: 0x400n, type: E820_TYPE_RESERVED },
-  { addr: 0xf0000n, size: 0x10000n, type: E820_TYPE_RESERVED },
-  { addr: MiB, size: 127n * MiB, type: E820_TYPE_RAM },
-];
+/** The Debian kernel's own copy of the zero page QEMU gave it under -machine pc -m 256M: its e820 map is the one used here. */
+const qemuZeroPage = decodeBootParams(readBytes('test/fixtures/linux-bootparams/kernel-pc-256M.zeropage.bin'));
+const e820 = qemuZeroPage.e820Table.slice(0, qemuZeroPage.e820Entries);
 
 /** A zero page for the Debian kernel in growable memory, with `setupData` nodes, then `patch` applied to it. */
 function zeroPage(setupData: PlacedSetupData[] = [], patch: (dv: DataView) => void = () => undefined, image = head): PhysicalMemory {
-  const built = buildZeroPage({ image, cmdline: 'console=ttyS0', cmdlinePaddr: 0x20000n, initrd: { paddr: 120n * MiB, size: MiB }, zeroPagePaddr: ZP, e820: map128M, setupData });
+  const built = buildZeroPage({ image, cmdline: 'console=ttyS0', cmdlinePaddr: 0x20000n, initrd: { paddr: 120n * MiB, size: MiB }, zeroPagePaddr: ZP, e820, setupData });
   const memory = createPhysicalMemory([], { growable: true });
   writeZeroPage(memory, built);
   const zp = memory.read(ZP, 4096).slice();
@@ -80,16 +74,8 @@ function e820Data(entries: BootE820Entry[], extra = 0): Uint8Array {
 
 const without = (problems: Problem[], ...codes: string[]): Problem[] => problems.filter((p) => !codes.includes(p.code));
 
-/** A caught BootprotoError (fails the test when `fn` returns or throws anything else). */
-function caught(fn: () => unknown): BootprotoError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof BootprotoError) return e;
-    throw e;
-  }
-  throw new Error('expected a BootprotoError');
-}
+/** What `toThrow` should meet: a BootprotoError with these fields. */
+const refusal = (fields: Record<string, unknown>): unknown => expect.objectContaining({ name: 'BootprotoError', ...fields });
 
 describe('validateZeroPageInMemory: the initrd and the command line', () => {
   it('the built zero page is clean', () => {
@@ -201,7 +187,7 @@ describe('validateZeroPageInMemory: setup_data nodes', () => {
       ['warning', 'E820_EXT_LENGTH', 0x3000cn],
       ['info', 'E820_EXT_EARLY', ZP + 0x1e8n],
     ]);
-    expect(direct.problems[1]?.message).toBe('a SETUP_E820_EXT node while e820_table has 4 of 128 entries');
+    expect(direct.problems[1]?.message).toBe(`a SETUP_E820_EXT node while e820_table has ${e820.length} of 128 entries`);
   });
 });
 
@@ -210,46 +196,46 @@ describe('walkSetupData: what it refuses', () => {
 
   it('BAD_VALUE for a node whose data would run past 2^64', () => {
     const memory = createPhysicalMemory([{ paddr: TOP, bytes: encodeSetupDataNode(0n, SETUP_DTB, new Uint8Array(0x100)).subarray(0, 0x100) }]);
-    expect(caught(() => walkSetupData(memory, TOP))).toMatchObject({ code: 'BAD_VALUE', format: 'linux', structure: 'setup_data', field: 'len', paddr: TOP, reason: 'the node runs past 2^64' });
+    expect(() => walkSetupData(memory, TOP)).toThrow(refusal({ code: 'BAD_VALUE', format: 'linux', structure: 'setup_data', field: 'len', paddr: TOP, reason: 'the node runs past 2^64' }));
   });
 
   it('SETUP_INDIRECT: TRUNCATED below 24 bytes of data, LIMIT past maxLen, BAD_VALUE for a target past 2^64', () => {
     const at = (data: Uint8Array): PhysicalMemory => createPhysicalMemory([{ paddr: 0x1000n, bytes: encodeSetupDataNode(0n, SETUP_INDIRECT, data) }]);
-    expect(caught(() => walkSetupData(at(new Uint8Array(16)), 0x1000n))).toMatchObject({
+    expect(() => walkSetupData(at(new Uint8Array(16)), 0x1000n)).toThrow(refusal({
       code: 'TRUNCATED',
       structure: 'setup_indirect',
       field: 'len',
       paddr: 0x1000n,
       reason: 'a SETUP_INDIRECT node needs 24 bytes of data, len is 16',
-    });
+    }));
     const big = at(indirect((SETUP_INDIRECT | SETUP_DTB) >>> 0, 0x1000n, 0x2000n));
-    expect(caught(() => walkSetupData(big, 0x1000n, { maxLen: 0x100 }))).toMatchObject({ code: 'LIMIT', structure: 'setup_indirect', field: 'len', paddr: 0x1010n, reason: 'indirect len 4096 exceeds the bound 256' });
+    expect(() => walkSetupData(big, 0x1000n, { maxLen: 0x100 })).toThrow(refusal({ code: 'LIMIT', structure: 'setup_indirect', field: 'len', paddr: 0x1010n, reason: 'indirect len 4096 exceeds the bound 256' }));
     const wrap = at(indirect((SETUP_INDIRECT | SETUP_DTB) >>> 0, 0x100n, TOP + 0x80n));
-    expect(caught(() => walkSetupData(wrap, 0x1000n))).toMatchObject({ code: 'BAD_VALUE', structure: 'setup_indirect', field: 'addr', paddr: 0x1010n, reason: 'the target runs past 2^64' });
+    expect(() => walkSetupData(wrap, 0x1000n)).toThrow(refusal({ code: 'BAD_VALUE', structure: 'setup_indirect', field: 'addr', paddr: 0x1010n, reason: 'the target runs past 2^64' }));
   });
 });
 
 describe('encodeBootParams: the table counts a zero page holds', () => {
-  const bp = decodeBootParams(readBytes('test/fixtures/linux-bootparams/kernel-pc-256M.zeropage.bin'));
+  const bp = qemuZeroPage;
 
   it('LIMIT for more than 128 e820 entries, 6 EDD entries or 16 MBR signatures, naming the table and its offset', () => {
     const e820 = { ...bp, e820Table: Array.from({ length: 129 }, (_, i) => ({ addr: BigInt(i) << 20n, size: 1n << 20n, type: E820_TYPE_RAM })) };
-    expect(caught(() => encodeBootParams(e820, new Uint8Array(4096 + 8), 8))).toMatchObject({ code: 'LIMIT', structure: 'boot_params', field: 'e820_table', offset: 8 + 0x2d0, reason: '129 entries, the zero page holds 128' });
+    expect(() => encodeBootParams(e820, new Uint8Array(4096 + 8), 8)).toThrow(refusal({ code: 'LIMIT', structure: 'boot_params', field: 'e820_table', offset: 8 + 0x2d0, reason: '129 entries, the zero page holds 128' }));
     const edd = { ...bp, eddbuf: Array.from({ length: 7 }, () => bp.eddbuf[0] ?? ({} as (typeof bp.eddbuf)[number])) };
-    expect(caught(() => encodeBootParams(edd))).toMatchObject({ code: 'LIMIT', field: 'eddbuf', offset: 0xd00, reason: '7 entries, the zero page holds 6' });
+    expect(() => encodeBootParams(edd)).toThrow(refusal({ code: 'LIMIT', field: 'eddbuf', offset: 0xd00, reason: '7 entries, the zero page holds 6' }));
     const sigs = { ...bp, eddMbrSigBuffer: new Array<number>(17).fill(0) };
-    expect(caught(() => encodeBootParams(sigs))).toMatchObject({ code: 'LIMIT', field: 'edd_mbr_sig_buffer', offset: 0x290, reason: '17 entries, the zero page holds 16' });
+    expect(() => encodeBootParams(sigs)).toThrow(refusal({ code: 'LIMIT', field: 'edd_mbr_sig_buffer', offset: 0x290, reason: '17 entries, the zero page holds 16' }));
   });
 
   it('TRUNCATED, writing nothing, when the buffer is too small for the zero page at that offset', () => {
     const into = new Uint8Array(4096);
-    expect(caught(() => encodeBootParams(bp, into, 16))).toMatchObject({ code: 'TRUNCATED', structure: 'boot_params', offset: 16, reason: 'needs 4096 bytes, only 4080 remain' });
+    expect(() => encodeBootParams(bp, into, 16)).toThrow(refusal({ code: 'TRUNCATED', structure: 'boot_params', offset: 16, reason: 'needs 4096 bytes, only 4080 remain' }));
     expect(into).toEqual(new Uint8Array(4096));
   });
 });
 
 describe('buildZeroPage: the loader options it checks', () => {
-  const base = { image: head, cmdline: 'console=ttyS0', cmdlinePaddr: 0x20000n, zeroPagePaddr: ZP, e820: map128M };
+  const base = { image: head, cmdline: 'console=ttyS0', cmdlinePaddr: 0x20000n, zeroPagePaddr: ZP, e820 };
   const codes = (r: { problems: Problem[] }): string[] => r.problems.map((p) => p.code);
 
   it('an extended loader id fills ext_loader_type/ext_loader_ver; quiet and heapEnd set their loadflags bits', () => {
@@ -278,7 +264,7 @@ describe('buildZeroPage: the loader options it checks', () => {
     expect(buildZeroPage({ ...base, cmdlinePaddr: undefined }).problems).toMatchObject([{ severity: 'error', code: 'MISSING_ADDRESS', field: 'cmd_line_ptr', message: 'a command line needs cmdlinePaddr' }]);
     const low = head.slice();
     new DataView(low.buffer).setUint16(0x236, 0x1, true); // xloadflags: XLF_KERNEL_64 only
-    const big = [...map128M, { addr: 0x100000000n, size: 0x100000000n, type: E820_TYPE_RAM }];
+    const big = [...e820, { addr: 0x100000000n, size: 0x100000000n, type: E820_TYPE_RAM }];
     const r = buildZeroPage({ ...base, image: low, e820: big, cmdlinePaddr: 0x100000000n });
     expect(codes(r)).toEqual(['ABOVE_4G']);
     expect(r.problems[0]).toMatchObject({ field: 'ext_cmd_line_ptr', paddr: 0x100000000n });
@@ -293,46 +279,6 @@ describe('buildZeroPage: the loader options it checks', () => {
     ]);
     expect(new DataView(r.zeroPage.buffer).getBigUint64(0x070, true)).toBe(0xf5a40n);
     expect(r.bootParams.acpiRsdpAddr).toBe(0xf5a40n);
-  });
-});
-
-describe('checkLoaderResult: QEMU\'s capture changed at a named field', () => {
-  const file = (name: string): Uint8Array => readBytes(`test/fixtures/linux-bootparams/${name}`);
-  const image = file('qemu-guest.bzImage');
-  const dtb = file('qemu-test.dtb');
-  const initrd = file('qemu-initrd.bin');
-  const regions = parseLinuxDump(new TextDecoder().decode(file('qemu-pc-128M.serial.txt')));
-  const memory = createPhysicalMemory(regions.map((r) => ({ paddr: r.paddr, bytes: r.bytes })));
-  const real = regions.find((r) => r.label === 'real')?.bytes ?? new Uint8Array();
-  const patched = (at: number, value: number): Uint8Array => {
-    const b = real.slice();
-    new DataView(b.buffer).setUint32(at, value, true);
-    return b;
-  };
-
-  it('a command line or setup_data pointer into unbacked memory is reported, not thrown', () => {
-    const r = checkLoaderResult(image, patched(0x228, 0x5000000), { memory });
-    expect(r.cmdline).toBeUndefined();
-    expect(r.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', structure: 'setup_header', field: 'cmd_line_ptr', paddr: 0x5000000n }]);
-    const s = checkLoaderResult(image, patched(0x250, 0x5000000), { memory });
-    expect(s.setupData).toBeUndefined();
-    expect(s.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', structure: 'setup_data', paddr: 0x5000000n }]);
-  });
-
-  it('INITRD_MISMATCH for a ramdisk_size other than the initrd\'s; an initrd outside memory is UNMAPPED', () => {
-    const r = checkLoaderResult(image, patched(0x21c, initrd.length + 1), { memory, expectInitrd: initrd });
-    expect(r.problems).toMatchObject([{ severity: 'error', code: 'INITRD_MISMATCH', field: 'ramdisk_size', message: `ramdisk_size is ${initrd.length + 1}, the initrd has ${initrd.length} bytes` }]);
-    const u = checkLoaderResult(image, patched(0x218, 0x5000000), { memory, expectInitrd: initrd });
-    expect(u.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', paddr: 0x5000000n }]);
-  });
-
-  it('DTB_MISSING without a SETUP_DTB node; DTB_MISMATCH when the node holds another tree', () => {
-    const r = checkLoaderResult(image, patched(0x250, 0), { memory, expectDtb: dtb });
-    expect(r.problems).toMatchObject([{ severity: 'error', code: 'DTB_MISSING', field: 'setup_data', message: 'no SETUP_DTB node, although the loader was given a device tree' }]);
-    const other = dtb.slice();
-    other[other.length - 1] = (other[other.length - 1] ?? 0) ^ 0xff;
-    const m = checkLoaderResult(image, real, { memory, expectDtb: other });
-    expect(m.problems).toMatchObject([{ severity: 'error', code: 'DTB_MISMATCH', field: 'setup_data', paddr: m.setupData?.[0]?.paddr }]);
   });
 });
 

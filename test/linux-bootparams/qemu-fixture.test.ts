@@ -61,3 +61,36 @@ describe('QEMU -kernel (pc, 128M), as dumped by our guest', () => {
     expect(r.changes.filter((c) => !c.allowed).map((c) => c.field)).toEqual(['setup_sects', 'relocatable_kernel']);
   });
 });
+
+describe('checkLoaderResult on QEMU\'s capture changed at a named field', () => {
+  const patched = (at: number, value: number): Uint8Array => {
+    const b = real.slice();
+    new DataView(b.buffer).setUint32(at, value, true);
+    return b;
+  };
+
+  it('a command line or setup_data pointer into unbacked memory is reported, not thrown', () => {
+    const r = checkLoaderResult(image, patched(0x228, 0x5000000), { memory });
+    expect(r.cmdline).toBeUndefined();
+    expect(r.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', structure: 'setup_header', field: 'cmd_line_ptr', paddr: 0x5000000n }]);
+    const s = checkLoaderResult(image, patched(0x250, 0x5000000), { memory });
+    expect(s.setupData).toBeUndefined();
+    expect(s.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', structure: 'setup_data', paddr: 0x5000000n }]);
+  });
+
+  it('INITRD_MISMATCH for a ramdisk_size other than the initrd\'s; an initrd outside memory is UNMAPPED', () => {
+    const r = checkLoaderResult(image, patched(0x21c, initrd.length + 1), { memory, expectInitrd: initrd });
+    expect(r.problems).toMatchObject([{ severity: 'error', code: 'INITRD_MISMATCH', field: 'ramdisk_size', message: `ramdisk_size is ${initrd.length + 1}, the initrd has ${initrd.length} bytes` }]);
+    const u = checkLoaderResult(image, patched(0x218, 0x5000000), { memory, expectInitrd: initrd });
+    expect(u.problems).toMatchObject([{ severity: 'error', code: 'UNMAPPED', paddr: 0x5000000n }]);
+  });
+
+  it('DTB_MISSING without a SETUP_DTB node; DTB_MISMATCH when the node holds another tree', () => {
+    const r = checkLoaderResult(image, patched(0x250, 0), { memory, expectDtb: dtb });
+    expect(r.problems).toMatchObject([{ severity: 'error', code: 'DTB_MISSING', field: 'setup_data', message: 'no SETUP_DTB node, although the loader was given a device tree' }]);
+    const other = dtb.slice();
+    other[other.length - 1] = (other[other.length - 1] ?? 0) ^ 0xff;
+    const m = checkLoaderResult(image, real, { memory, expectDtb: other });
+    expect(m.problems).toMatchObject([{ severity: 'error', code: 'DTB_MISMATCH', field: 'setup_data', paddr: m.setupData?.[0]?.paddr }]);
+  });
+});

@@ -6,7 +6,7 @@
  * Inputs are the committed dumps and kernels, mutated at a named field.
  */
 import { describe, expect, it } from 'vitest';
-import { BootprotoError, createPhysicalMemory } from '../../src/core/index.js';
+import { createPhysicalMemory, type Problem } from '../../src/core/index.js';
 import {
   MULTIBOOT_AOUT_KLUDGE,
   MULTIBOOT_VIDEO_MODE,
@@ -29,16 +29,8 @@ import { memoryRegions, parseMbDump } from './dump.js';
 const dir = 'test/fixtures/multiboot';
 const read = (name: string): Uint8Array => readBytes(`${dir}/${name}`);
 
-/** A caught BootprotoError (fails the test when `fn` returns or throws anything else). */
-function caught(fn: () => unknown): BootprotoError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof BootprotoError) return e;
-    throw e;
-  }
-  throw new Error('expected a BootprotoError');
-}
+/** What `toThrow` should meet: a BootprotoError with these fields. */
+const refusal = (fields: Record<string, unknown>): unknown => expect.objectContaining({ name: 'BootprotoError', ...fields });
 
 /** `image` with the Multiboot 1 header at `offset` rewritten as `header`, its checksum made valid again. */
 function withMb1Header(image: Uint8Array, offset: number, header: Mb1Header): Uint8Array {
@@ -46,6 +38,9 @@ function withMb1Header(image: Uint8Array, offset: number, header: Mb1Header): Ui
   encodeMb1Header({ ...header, checksum: (0x100000000 - ((header.magic + header.flags) >>> 0)) >>> 0 }, out, offset);
   return out;
 }
+
+/** The whole problem a conformance check reports for an image without a header. */
+const noHeader = (format: 'multiboot1' | 'multiboot2', message: string, rule: string): Problem => ({ severity: 'error', code: 'NO_HEADER', format, structure: 'multiboot_header', offset: 0, message, rule });
 
 describe('checkMb1Handoff: the kernel image and the information', () => {
   const dump = parseMbDump(readText(`${dir}/qemu-mb1-elf-128M.serial.txt`));
@@ -55,15 +50,7 @@ describe('checkMb1Handoff: the kernel image and the information', () => {
   it('NO_HEADER when the image has no Multiboot header in its first 8 KiB (a module given as the kernel)', () => {
     const p = checkMb1Handoff(memory, dump.ebx, { eax: dump.eax, image: read('mod2.bin') });
     expect(p.filter((x) => x.severity === 'error')).toEqual([
-      {
-        severity: 'error',
-        code: 'NO_HEADER',
-        format: 'multiboot1',
-        structure: 'multiboot_header',
-        offset: 0,
-        message: 'the kernel image has no Multiboot header in its first 8 KiB',
-        rule: 'Multiboot 0.6.96 §3.1.1 "The layout of Multiboot header": the header lies within the first 8192 bytes, 32-bit aligned',
-      },
+      noHeader('multiboot1', 'the kernel image has no Multiboot header in its first 8 KiB', 'Multiboot 0.6.96 §3.1.1 "The layout of Multiboot header": the header lies within the first 8192 bytes, 32-bit aligned'),
     ]);
   });
 
@@ -136,15 +123,7 @@ describe('checkMb2Handoff: the kernel image and the information', () => {
   it('NO_HEADER when the image has no Multiboot2 header in its first 32 KiB', () => {
     const p = checkMb2Handoff(memory, dump.ebx, { eax: dump.eax, image: read('mod2.bin') });
     expect(p.filter((x) => x.severity === 'error')).toEqual([
-      {
-        severity: 'error',
-        code: 'NO_HEADER',
-        format: 'multiboot2',
-        structure: 'multiboot_header',
-        offset: 0,
-        message: 'the kernel image has no Multiboot2 header in its first 32 KiB',
-        rule: 'Multiboot2 2.0 §3.1.1 "The layout of Multiboot2 header": the header lies within the first 32768 bytes, 64-bit aligned',
-      },
+      noHeader('multiboot2', 'the kernel image has no Multiboot2 header in its first 32 KiB', 'Multiboot2 2.0 §3.1.1 "The layout of Multiboot2 header": the header lies within the first 32768 bytes, 64-bit aligned'),
     ]);
   });
 
@@ -191,9 +170,7 @@ describe('Multiboot 1 header: the refusals of the decoder, the a.out load and th
 
   it('TRUNCATED names depth when the video fields (48 bytes) run past the image', () => {
     const video = withMb1Header(aout, 0, { ...h, flags: h.flags | MULTIBOOT_VIDEO_MODE }).subarray(0, 40);
-    const e = caught(() => decodeMb1Header(video));
-    expect(e).toMatchObject({ code: 'TRUNCATED', structure: 'multiboot_header', field: 'depth', offset: 0 });
-    expect(e.reason).toBe(`flags 0x${(h.flags | MULTIBOOT_VIDEO_MODE).toString(16)} need 48 bytes, 40 given`);
+    expect(() => decodeMb1Header(video)).toThrow(refusal({ code: 'TRUNCATED', structure: 'multiboot_header', field: 'depth', offset: 0, reason: `flags 0x${(h.flags | MULTIBOOT_VIDEO_MODE).toString(16)} need 48 bytes, 40 given` }));
   });
 
   it('load_end_addr 0 loads the rest of the file; a bss_end_addr below the end of the load is refused', () => {
@@ -204,9 +181,7 @@ describe('Multiboot 1 header: the refusals of the decoder, the a.out load and th
     expect(mb1AoutLoad(noBss, findMb1Header(noBss) ?? { offset: 0, header: h }).bssEnd).toBe((h.loadEndAddr ?? 0));
 
     const low = withMb1Header(aout, 0, { ...h, bssEndAddr: (h.loadAddr ?? 0) + 16 });
-    const e = caught(() => mb1AoutLoad(low, findMb1Header(low) ?? { offset: 0, header: h }));
-    expect(e).toMatchObject({ code: 'BAD_VALUE', structure: 'multiboot_header', field: 'bss_end_addr', offset: 24 });
-    expect(e.reason).toBe(`bss_end_addr 0x${((h.loadAddr ?? 0) + 16).toString(16)} is below the end of the load 0x${(h.loadEndAddr ?? 0).toString(16)}`);
+    expect(() => mb1AoutLoad(low, findMb1Header(low) ?? { offset: 0, header: h })).toThrow(refusal({ code: 'BAD_VALUE', structure: 'multiboot_header', field: 'bss_end_addr', offset: 24, reason: `bss_end_addr 0x${((h.loadAddr ?? 0) + 16).toString(16)} is below the end of the load 0x${(h.loadEndAddr ?? 0).toString(16)}` }));
     expect(validateMb1Header(low)).toMatchObject([{ severity: 'error', code: 'BAD_AOUT_FIELDS', field: 'bss_end_addr', offset: 24 }]);
   });
 
@@ -231,9 +206,7 @@ describe('Multiboot 1 header: the refusals of the decoder, the a.out load and th
   it('the encoder refuses an offset where the header does not fit, writing nothing', () => {
     const into = new Uint8Array(40);
     for (const offset of [16, -4, 1.5]) {
-      const e = caught(() => encodeMb1Header(h, into, offset));
-      expect(e).toMatchObject({ code: 'TRUNCATED', structure: 'multiboot_header', offset });
-      expect(e.reason).toBe(`32 bytes do not fit at ${offset} in 40`);
+      expect(() => encodeMb1Header(h, into, offset)).toThrow(refusal({ code: 'TRUNCATED', structure: 'multiboot_header', offset, reason: `32 bytes do not fit at ${offset} in 40` }));
     }
     expect(into).toEqual(new Uint8Array(40));
   });
@@ -244,7 +217,7 @@ describe('buildMb1Info: what a loader cannot write', () => {
 
   it('refuses a.out symbols and ELF section headers together (flags bits 4 and 5), writing nothing', () => {
     const memory = createPhysicalMemory([], { growable: true });
-    const e = caught(() =>
+    expect(() =>
       buildMb1Info(
         memory,
         {
@@ -252,23 +225,16 @@ describe('buildMb1Info: what a loader cannot write', () => {
           elfSections: { num: 0, size: 40, shndx: 0, headers: new Uint8Array(0) },
         },
         { info: qemu.ebx },
-      ),
-    );
-    expect(e).toMatchObject({ code: 'BAD_VALUE', structure: 'multiboot_info', field: 'syms', offset: 28 });
-    expect(e.reason).toBe('a.out symbols and ELF section headers are mutually exclusive');
+      ),).toThrow(refusal({ code: 'BAD_VALUE', structure: 'multiboot_info', field: 'syms', offset: 28, reason: 'a.out symbols and ELF section headers are mutually exclusive' }));
     expect(memory.regions()).toEqual([]);
   });
 
   it('refuses a memory map entry whose size does not cover base_addr, length and type', () => {
-    const e = caught(() => buildMb1Info(createPhysicalMemory([], { growable: true }), { mmap: [{ addr: 0n, len: 0x9fc00n, type: 1 }, { addr: 0x100000n, len: 0x100000n, type: 1, size: 16 }] }, { info: qemu.ebx }));
-    expect(e).toMatchObject({ code: 'BAD_VALUE', structure: 'multiboot_mmap_entry', field: 'size', offset: 24 });
-    expect(e.reason).toBe('size 16 is below 20');
+    expect(() => buildMb1Info(createPhysicalMemory([], { growable: true }), { mmap: [{ addr: 0n, len: 0x9fc00n, type: 1 }, { addr: 0x100000n, len: 0x100000n, type: 1, size: 16 }] }, { info: qemu.ebx })).toThrow(refusal({ code: 'BAD_VALUE', structure: 'multiboot_mmap_entry', field: 'size', offset: 24, reason: 'size 16 is below 20' }));
   });
 
   it('refuses a piece that would lie above 4 GiB (Multiboot 1 pointers are 32-bit)', () => {
-    const e = caught(() => buildMb1Info(createPhysicalMemory([], { growable: true }), { cmdline: 'x' }, { info: qemu.ebx, data: 0x100000000n }));
-    expect(e).toMatchObject({ code: 'BAD_VALUE', structure: 'multiboot_info' });
-    expect(e.reason).toBe('cmdline at 0x100000000 is above 4 GiB: Multiboot 1 pointers are 32-bit');
+    expect(() => buildMb1Info(createPhysicalMemory([], { growable: true }), { cmdline: 'x' }, { info: qemu.ebx, data: 0x100000000n })).toThrow(refusal({ code: 'BAD_VALUE', structure: 'multiboot_info', reason: 'cmdline at 0x100000000 is above 4 GiB: Multiboot 1 pointers are 32-bit' }));
   });
 });
 
