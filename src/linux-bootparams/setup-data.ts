@@ -340,8 +340,8 @@ export interface SetupDataLimits {
 /** The default bounds of {@link walkSetupData}. */
 export const SETUP_DATA_LIMITS: Readonly<SetupDataLimits> = { maxNodes: 1024, maxLen: 256 << 20 };
 
-function sdError(code: 'LOOP' | 'LIMIT' | 'TRUNCATED' | 'BAD_VALUE', paddr: bigint, field: string | undefined, reason: string, structure = 'setup_data'): BootprotoError {
-  return new BootprotoError({ code, format: 'linux', structure, ...(field === undefined ? {} : { field }), offset: 0, paddr, reason });
+function sdError(code: 'LOOP' | 'LIMIT' | 'TRUNCATED' | 'BAD_VALUE', paddr: bigint, field: string, reason: string, structure = 'setup_data'): BootprotoError {
+  return new BootprotoError({ code, format: 'linux', structure, field, offset: 0, paddr, reason });
 }
 
 /**

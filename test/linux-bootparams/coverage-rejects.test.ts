@@ -18,13 +18,18 @@ import {
   SETUP_NONE,
   buildZeroPage,
   decodeBootParams,
+  decodeSetupHeader,
   encodeBootParams,
   encodeSetupDataNode,
+  encodeSetupHeader,
   inspectBzImage,
+  needsExt,
   readBzImageHeaders,
   readBzImageHeadersSync,
+  setupHeaderEnd,
   validateZeroPageInMemory,
   walkSetupData,
+  writeSetupData,
   writeZeroPage,
   type BootE820Entry,
   type PlacedSetupData,
@@ -305,5 +310,34 @@ describe('inspectBzImage and readBzImageHeaders: a PE header past the real-mode 
   it('no PE header when the bytes there are not the signature, or e_lfanew points past the file', async () => {
     expect(await peOf(moved(0x5800, false))).toEqual(new Array(3).fill({ present: false }));
     expect(await peOf(moved(head.length - 2, true))).toEqual(new Array(3).fill({ present: false }));
+  });
+});
+
+describe('the smaller refusals and edge values', () => {
+  it('encodeSetupHeader: TRUNCATED when the fields given run past the buffer, writing nothing', () => {
+    const h = decodeSetupHeader(head);
+    const into = new Uint8Array(0x230);
+    expect(() => encodeSetupHeader(h, into)).toThrow(refusal({ code: 'TRUNCATED', structure: 'setup_header', offset: 0x1f1, reason: `the header's fields need ${setupHeaderEnd(head)} bytes, the buffer has ${0x230}` }));
+    expect(into).toEqual(new Uint8Array(0x230));
+  });
+
+  it('writeSetupData with no nodes writes nothing and returns the tail as the head', () => {
+    const memory = createPhysicalMemory([], { growable: true });
+    expect(writeSetupData(memory, [])).toBe(0n);
+    expect(writeSetupData(memory, [], 0x30000n)).toBe(0x30000n);
+    expect(memory.regions()).toEqual([]);
+  });
+
+  it('needsExt: the ext_ halves are needed from 4 GiB on', () => {
+    expect([0n, 0xffffffffn, 0x100000000n, 0xffff_ffff_ffff_ffffn].map(needsExt)).toEqual([false, false, true, true]);
+  });
+
+  it('buildZeroPage: ABOVE_4G for a relocatable kernel placed above 4 GiB without XLF_CAN_BE_LOADED_ABOVE_4G', () => {
+    const low = head.slice();
+    new DataView(low.buffer).setUint16(0x236, 0x1, true); // xloadflags: XLF_KERNEL_64 only
+    const big = [...e820, { addr: 0x100000000n, size: 0x100000000n, type: E820_TYPE_RAM }];
+    const r = buildZeroPage({ image: low, zeroPagePaddr: ZP, e820: big, kernelPaddr: 0x100000000n });
+    expect(r.problems).toMatchObject([{ severity: 'error', code: 'ABOVE_4G', field: 'code32_start', paddr: 0x100000000n, message: 'the kernel is loaded above 4 GiB but it lacks XLF_CAN_BE_LOADED_ABOVE_4G' }]);
+    expect(buildZeroPage({ image: head, zeroPagePaddr: ZP, e820: big, kernelPaddr: 0x100000000n }).problems).toEqual([]);
   });
 });

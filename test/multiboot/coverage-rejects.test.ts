@@ -185,6 +185,11 @@ describe('Multiboot 1 header: the refusals of the decoder, the a.out load and th
     expect(validateMb1Header(low)).toMatchObject([{ severity: 'error', code: 'BAD_AOUT_FIELDS', field: 'bss_end_addr', offset: 24 }]);
   });
 
+  it('a header object without load_end_addr, bss_end_addr and entry_addr (built by hand) loads the rest of the file, no bss, entry 0', () => {
+    const bare: Mb1Header = { magic: h.magic, flags: h.flags, checksum: h.checksum, headerAddr: h.headerAddr ?? 0, loadAddr: h.loadAddr ?? 0 };
+    expect(mb1AoutLoad(aout, { offset: 0, header: bare })).toEqual({ fileOffset: 0, loadAddr: h.loadAddr, loadSize: aout.length, bssEnd: (h.loadAddr ?? 0) + aout.length, entry: 0 });
+  });
+
   it('UNKNOWN_MODE_TYPE: a graphics mode type other than 0 and 1 is a warning at offset 32', () => {
     const image = new Uint8Array(aout.length + 16);
     image.set(aout.subarray(0, 32));
