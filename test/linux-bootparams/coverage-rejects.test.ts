@@ -27,6 +27,7 @@ import {
   readBzImageHeaders,
   readBzImageHeadersSync,
   setupHeaderEnd,
+  validateSetupHeader,
   validateZeroPageInMemory,
   walkSetupData,
   writeSetupData,
@@ -339,5 +340,25 @@ describe('the smaller refusals and edge values', () => {
     const r = buildZeroPage({ image: low, zeroPagePaddr: ZP, e820: big, kernelPaddr: 0x100000000n });
     expect(r.problems).toMatchObject([{ severity: 'error', code: 'ABOVE_4G', field: 'code32_start', paddr: 0x100000000n, message: 'the kernel is loaded above 4 GiB but it lacks XLF_CAN_BE_LOADED_ABOVE_4G' }]);
     expect(buildZeroPage({ image: head, zeroPagePaddr: ZP, e820: big, kernelPaddr: 0x100000000n }).problems).toEqual([]);
+    // The zero page itself above 4 GiB: the same refusal, naming boot_params.
+    expect(buildZeroPage({ image: low, zeroPagePaddr: 0x100001000n, e820: big }).problems).toMatchObject([
+      { severity: 'error', code: 'ABOVE_4G', field: 'boot_params', paddr: 0x100001000n, message: 'the zero page ends above 4 GiB but the kernel lacks XLF_CAN_BE_LOADED_ABOVE_4G' },
+    ]);
+  });
+});
+
+describe('the setup header of the Debian kernel changed at version and jump', () => {
+  it('decodeSetupHeader: TRUNCATED at the jump when it ends the header before version', () => {
+    const short = head.slice();
+    short[0x201] = 4; // jmp +4: the header would end at 0x206
+    expect(() => decodeSetupHeader(short)).toThrow(refusal({ code: 'TRUNCATED', structure: 'setup_header', field: 'jump', offset: 0x200, reason: 'the jump ends the header at 0x206, before version' }));
+  });
+
+  it('validateSetupHeader: BAD_VERSION below 2.00 although "HdrS" is there', () => {
+    const old = head.slice();
+    new DataView(old.buffer).setUint16(0x206, 0x1ff, true);
+    expect(validateSetupHeader(old).filter((p) => p.code === 'BAD_VERSION')).toEqual([
+      { severity: 'error', code: 'BAD_VERSION', format: 'linux', structure: 'setup_header', field: 'version', offset: 0x206, message: 'version 0x1ff is below 2.00 although "HdrS" is present' },
+    ]);
   });
 });
