@@ -103,7 +103,9 @@ function plainOf(bytes) {
   sink[0] = mods + ram + n;
 }
 function cursorOf(bytes) {
-  const c = new m.Mb2TagCursor(bytes);
+  walkOf(new m.Mb2TagCursor(bytes));
+}
+function walkOf(c) {
   let mods = 0, ram = 0, n = 0;
   while (c.next()) {
     n++;
@@ -131,23 +133,8 @@ function grubCursor() {
   for (let k = 0; k < WALKS; k++) cursorOf(grubCopies[k & 1]);
 }
 const keptCursor = new m.Mb2TagCursor(grub);
-function keptWalk(c) {
-  let mods = 0, ram = 0, n = 0;
-  while (c.next()) {
-    n++;
-    if (c.type === 3) mods += c.u32(12) - c.u32(8);
-    else if (c.type === 6) {
-      const t = c.mmap();
-      for (let i = 0; i < t.count; i++) {
-        const e = t.get(i);
-        if (e.type === 1) ram += e.len;
-      }
-    }
-  }
-  sink[0] = mods + ram + n;
-}
 function grubKeptCursor() {
-  for (let k = 0; k < WALKS; k++) keptWalk(keptCursor.point(grubCopies[k & 1]));
+  for (let k = 0; k < WALKS; k++) walkOf(keptCursor.point(grubCopies[k & 1]));
 }
 
 const g = { group: 'mb2 tags', unit: 'tag', items: TAGS };
