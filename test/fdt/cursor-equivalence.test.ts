@@ -24,28 +24,9 @@ import {
 import { CORRUPT_CASES, TOLERATED_CASES, assemble, good } from './assemble.js';
 import { FEATURE_BLOBS, QEMU_BLOBS, fixture } from './fixtures.js';
 import { ReferenceFdtCursor } from './reference-cursor.js';
+import { caught, rng } from '../helpers/equivalence.js';
 
 type Walker = FdtCursor | ReferenceFdtCursor;
-
-/** A seeded xorshift generator. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
-function caught(f: () => unknown): unknown {
-  try {
-    return { value: f() };
-  } catch (e) {
-    if (!(e instanceof BootprotoError)) throw e;
-    return { error: { code: e.code, offset: e.offset, field: e.field, structure: e.structure, message: e.message } };
-  }
-}
 
 /** Everything a walk shows: each token with the fields it sets, then the error or FDT_END twice. */
 function trace(c: Walker, steps = 100_000): unknown[] {

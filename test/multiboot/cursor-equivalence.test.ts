@@ -14,25 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { BootprotoError, createPhysicalMemory } from '../../src/core/index.js';
 import { Mb2TagCursor, buildMb2Info, encodeMb2Info, mb2TagsFromSpec } from '../../src/multiboot/index.js';
 import { ReferenceMb2TagCursor } from './reference-cursor.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
-function caught(f: () => unknown): unknown {
-  try {
-    return { value: f() };
-  } catch (e) {
-    if (!(e instanceof BootprotoError)) throw e;
-    return { error: { code: e.code, offset: e.offset, field: e.field, structure: e.structure, message: e.message } };
-  }
-}
+import { caught, rng } from '../helpers/equivalence.js';
 
 type Cursor = Mb2TagCursor | ReferenceMb2TagCursor;
 
