@@ -21,7 +21,7 @@ import { UKI_SECTIONS } from './efi.js';
 import { IMAGE_SECTION_HEADER, type ImageOptionalHeader32, type ImageOptionalHeader64 } from './headers.js';
 import { dataDirectory, decodePeImage, findSection, rvaToOffset, type PeImage, type PeSection } from './image.js';
 import { addSectionsInternal, encodePeHeaders, type AddSectionOptions } from './write.js';
-import { alignUp, checkWritable, fail, forEachSymbol, moveDebugOffsets, optionalHeaderName, symbolTableSpan } from './writer-util.js';
+import { alignUp, checkWritable, fail, forEachSymbol, moveDebugOffsets, optionalHeaderName, sectionTableEnd, symbolTableSpan } from './writer-util.js';
 
 /** Options of {@link replaceSection}. */
 export interface ReplaceSectionOptions extends AddSectionOptions {
@@ -95,7 +95,7 @@ function fileSlot(im: PeImage, s: PeSection): { at: number; nextRaw: number } {
     // No raw data yet: its data go before the raw data of the sections after it in the table.
     const after = others.filter((t) => t.index > s.index).map((t) => t.pointerToRawData);
     // Never inside the headers, whatever SizeOfHeaders claims.
-    const headersEnd = Math.max(im.optionalHeader.sizeOfHeaders, im.sectionTableOffset + im.sections.length * IMAGE_SECTION_HEADER.size);
+    const headersEnd = Math.max(im.optionalHeader.sizeOfHeaders, sectionTableEnd(im));
     at = after.length > 0 ? Math.min(...after) : others.reduce((m, t) => Math.max(m, t.pointerToRawData + t.sizeOfRawData), headersEnd);
   } else {
     for (const t of others) {

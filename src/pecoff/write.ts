@@ -30,7 +30,7 @@ import {
 } from './headers.js';
 import { decodePeImage, type PeImage } from './image.js';
 import { utf8Bytes } from './efi.js';
-import { alignUp, checkWritable, fail, forEachSymbol, moveDebugOffsets, symbolTableSpan } from './writer-util.js';
+import { alignUp, checkWritable, fail, forEachSymbol, moveDebugOffsets, sectionTableEnd, symbolTableSpan } from './writer-util.js';
 
 function sectionHeaderOf(s: ImageSectionHeader): ImageSectionHeader {
   return {
@@ -269,7 +269,7 @@ export function addSectionsInternal(bytes: Uint8Array, sections: readonly NewSec
     certDir.size = 0;
   }
   // Section headers beyond the old table were never written from the old bytes: clear the span first.
-  out.fill(0, im.sectionTableOffset + im.sections.length * IMAGE_SECTION_HEADER.size, Math.min(sizeOfHeaders, im.sectionTableOffset + next.sections.length * IMAGE_SECTION_HEADER.size));
+  out.fill(0, sectionTableEnd(im), Math.min(sizeOfHeaders, sectionTableEnd(next)));
   encodePeHeaders(next, out);
   // Debug directory entries hold file offsets (PointerToRawData): move them with the data.
   if (shift > 0 || trailingAt !== rawEnd) moveDebugOffsets(im, out, (o) => (o >= rawEnd ? o - rawEnd + trailingAt : o >= firstRaw ? o + shift : o));

@@ -9,7 +9,7 @@
 import { BootprotoError, type ErrorCode } from '../core/index.js';
 import { IMAGE_DIRECTORY_ENTRY_DEBUG, IMAGE_SIZEOF_SYMBOL } from './constants.js';
 import { IMAGE_DEBUG_DIRECTORY, IMAGE_SECTION_HEADER } from './headers.js';
-import { rvaToOffset, type PeImage } from './image.js';
+import type { PeImage } from './image.js';
 
 /** Throws the module's {@link BootprotoError}. */
 export function fail(code: ErrorCode, structure: string, field: string | undefined, offset: number, reason: string): never {
@@ -21,6 +21,9 @@ export const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
 /** The name of the optional header's layout for this image. */
 export const optionalHeaderName = (im: Pick<PeImage, 'pe32Plus'>): string => (im.pe32Plus ? 'IMAGE_OPTIONAL_HEADER64' : 'IMAGE_OPTIONAL_HEADER32');
+
+/** Where the section table ends: the headers reach at least this far, whatever `SizeOfHeaders` claims. */
+export const sectionTableEnd = (im: Pick<PeImage, 'sectionTableOffset' | 'sections'>): number => im.sectionTableOffset + im.sections.length * IMAGE_SECTION_HEADER.size;
 
 /**
  * Refuses an image a writer cannot lay out within bounds: a `FileAlignment`
@@ -35,7 +38,7 @@ export function checkWritable(im: PeImage, bytes: Uint8Array): void {
   if (im.optionalHeader.sizeOfHeaders > bytes.length) {
     fail('TRUNCATED', optionalHeaderName(im), 'SizeOfHeaders', im.optionalHeaderOffset + 60, `SizeOfHeaders 0x${im.optionalHeader.sizeOfHeaders.toString(16)} runs past the file's ${bytes.length} bytes`);
   }
-  const tableEnd = im.sectionTableOffset + im.sections.length * IMAGE_SECTION_HEADER.size;
+  const tableEnd = sectionTableEnd(im);
   for (const s of im.sections) {
     if (s.sizeOfRawData > 0 && s.pointerToRawData < tableEnd) {
       fail('BAD_VALUE', 'IMAGE_SECTION_HEADER', 'PointerToRawData', s.headerOffset + 20, `section ${s.index}'s raw data (0x${s.pointerToRawData.toString(16)} + 0x${s.sizeOfRawData.toString(16)}) starts inside the headers, which end at 0x${tableEnd.toString(16)}: writing it would overwrite them`);
@@ -69,11 +72,14 @@ export function checkWritable(im: PeImage, bytes: Uint8Array): void {
 export function moveDebugOffsets(im: PeImage, out: Uint8Array, moved: (oldOffset: number) => number): void {
   const debugDir = im.dataDirectories[IMAGE_DIRECTORY_ENTRY_DEBUG];
   if (debugDir === undefined || debugDir.size === 0) return;
-  const at = rvaToOffset(im, debugDir.virtualAddress);
-  if (at === undefined || at < im.optionalHeader.sizeOfHeaders || at + debugDir.size > im.bytes.length) return;
-  const home = im.sections.find((s) => s.sizeOfRawData > 0 && at >= s.pointerToRawData && at - s.pointerToRawData < s.sizeOfRawData);
+  // The section whose raw data holds the directory's RVA (as rvaToOffset finds it).
+  const rva = debugDir.virtualAddress;
+  const home = im.sections.find((s) => rva >= s.virtualAddress && rva - s.virtualAddress < s.sizeOfRawData);
   if (home === undefined) return;
-  const size = Math.min(debugDir.size, home.pointerToRawData + home.sizeOfRawData - at);
+  const into = rva - home.virtualAddress;
+  const at = home.pointerToRawData + into;
+  if (at < im.optionalHeader.sizeOfHeaders || at + debugDir.size > im.bytes.length) return;
+  const size = Math.min(debugDir.size, home.sizeOfRawData - into);
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let e = 0; e + IMAGE_DEBUG_DIRECTORY.size <= size; e += IMAGE_DEBUG_DIRECTORY.size) {
     const field = moved(at + e) + 24;
