@@ -46,14 +46,8 @@ export class Mb2TagCursor {
   constructor(bytes: Uint8Array, offset = 0) {
     this.bytes = bytes;
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.start = offset;
-    this.totalSize = 0;
-    this.end = 0;
     this.table = undefined;
-    this.offset = -1;
-    this.type = -1;
-    this.size = 0;
-    this.nextOffset = 0;
+    // point() sets the walk's fields, in one order for every cursor.
     this.point(bytes, offset);
   }
 
